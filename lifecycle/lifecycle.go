@@ -1,0 +1,721 @@
+// Package lifecycle decides every change of a conversation: which mode
+// follows which event, who may do what, and what the customer is told.
+//
+// It is plain functions over plain data: no I/O, no clock reads, no
+// goroutines. The engine feeds it events and stores what it decides.
+package lifecycle
+
+import (
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/batonhq/baton"
+)
+
+// MaxTextLength is the longest message text accepted, in characters.
+const MaxTextLength = 8000
+
+// Rules holds the settings the lifecycle decisions depend on.
+type Rules struct {
+	// Departments looks a department up by name; nil if it does not exist.
+	Departments func(name string) *baton.Department
+	// DefaultDepartment takes handoffs that name no department.
+	DefaultDepartment string
+	// InactivityTimeout returns a conversation in agent mode to the bot
+	// after this long without a customer or agent message.
+	InactivityTimeout time.Duration
+	// Texts returns the texts for a locale; nil means English everywhere.
+	Texts func(locale string) *Texts
+}
+
+// Facts are what the engine knows about a department at the moment a
+// handoff is placed. Gathering them needs I/O, so the engine does it.
+type Facts struct {
+	// Staffed is true when at least one agent of the department is signed
+	// in (online or away).
+	Staffed bool
+	// QueueAhead is the number of conversations waiting before this one.
+	QueueAhead int
+}
+
+// Decision is the outcome of one event: the conversation's next state and
+// what to append to its timeline, plus work for the engine.
+type Decision struct {
+	Conversation *baton.Conversation
+	Entries      []baton.Message
+	// Unchanged is true when the event changed nothing (an idempotent repeat);
+	// there is nothing to store.
+	Unchanged bool
+	// AskBot: the customer's message goes to the bot.
+	AskBot bool
+	// NeedsPlacement: the handoff is ready to go to a human; the engine
+	// gathers Facts and calls Place.
+	NeedsPlacement bool
+	// Enqueued: the conversation joined its department's queue.
+	Enqueued bool
+	// Freed names the agent who no longer holds the conversation.
+	Freed       string
+	Ticket      *baton.Ticket
+	CloseTicket string
+	Survey      *baton.SurveyResponse
+}
+
+// Change returns the store write for this decision.
+func (d *Decision) Change() *baton.Change {
+	return &baton.Change{Conversation: d.Conversation, Messages: d.Entries, Ticket: d.Ticket, CloseTicket: d.CloseTicket, Survey: d.Survey}
+}
+
+type step struct {
+	r   *Rules
+	d   *Decision
+	c   *baton.Conversation
+	now time.Time
+	t   *Texts
+}
+
+func (r *Rules) begin(c *baton.Conversation, now time.Time) *step {
+	n := c.Clone()
+	n.Version++
+	n.UpdatedAt = now
+	return &step{r: r, d: &Decision{Conversation: n}, c: n, now: now, t: r.texts(n.Locale)}
+}
+
+func (r *Rules) texts(locale string) *Texts {
+	if r.Texts != nil {
+		if t := r.Texts(locale); t != nil {
+			return t
+		}
+	}
+	return &English
+}
+
+func (r *Rules) department(name string) *baton.Department {
+	if r.Departments == nil {
+		return nil
+	}
+	return r.Departments(name)
+}
+
+func (s *step) add(m baton.Message) *baton.Message {
+	s.c.LastSeq++
+	m.ConversationID = s.c.ID
+	m.Seq = s.c.LastSeq
+	m.CreatedAt = s.now
+	s.d.Entries = append(s.d.Entries, m)
+	return &s.d.Entries[len(s.d.Entries)-1]
+}
+
+func (s *step) system(event, text string, private bool) {
+	s.add(baton.Message{Author: baton.AuthorSystem, Event: event, Text: text, Private: private})
+}
+
+func (s *step) bot(text string, buttons ...baton.Button) {
+	if text == "" {
+		return
+	}
+	s.add(baton.Message{Author: baton.AuthorBot, Text: text, Buttons: buttons})
+}
+
+func checkText(text string) error {
+	switch n := utf8.RuneCountInString(text); {
+	case strings.TrimSpace(text) == "":
+		return baton.Errorf(baton.EINVALID, "text is required")
+	case n > MaxTextLength:
+		return baton.Errorf(baton.EINVALID, "text is %d characters long; the limit is %d", n, MaxTextLength)
+	case !utf8.ValidString(text):
+		return baton.Errorf(baton.EINVALID, "text is not valid UTF-8")
+	}
+	return nil
+}
+
+// Create starts a conversation in bot mode. c carries the id, channel,
+// locale, contact and customer token hash; the rest is set here.
+func (r *Rules) Create(c baton.Conversation, now time.Time) (*Decision, error) {
+	if c.ID == "" {
+		return nil, baton.Errorf(baton.EINVALID, "conversation id is required")
+	}
+	if !c.Channel.Valid() {
+		return nil, baton.Errorf(baton.EINVALID, "unknown channel %q", c.Channel)
+	}
+	if c.Locale == "" {
+		c.Locale = "en"
+	}
+	c.Version, c.LastSeq = 0, 0
+	c.Mode = baton.ModeBot
+	c.Priority = baton.PriorityNormal
+	c.CreatedAt = now
+	c.LastActivityAt = now
+	s := r.begin(&c, now)
+	s.system(baton.EventCreated, fmt.Sprintf("Conversation started on %s (%s)", c.Channel, c.Locale), true)
+	return s.d, nil
+}
+
+// CustomerInput is a message from the customer. Handoff is set when a
+// trigger fired on this message (the engine detects triggers).
+type CustomerInput struct {
+	Text            string
+	ClientMessageID string
+	Handoff         *baton.HandoffRequest
+}
+
+// CustomerMessage appends a customer message and decides what follows:
+// the bot answers, a handoff starts, a handoff question is answered, a
+// survey answer is recorded, or (with a human) nothing automatic happens.
+func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now time.Time) (*Decision, error) {
+	if err := checkText(in.Text); err != nil {
+		return nil, err
+	}
+	s := r.begin(c, now)
+	if s.c.Mode == baton.ModeClosed {
+		s.c.Mode = baton.ModeBot
+		s.system(baton.EventReopened, "Conversation reopened by the customer", false)
+	}
+	s.add(baton.Message{Author: baton.AuthorCustomer, Text: in.Text, ClientMessageID: in.ClientMessageID})
+	s.c.LastCustomerAt = &s.now
+	s.c.LastActivityAt = now
+
+	switch s.c.Mode {
+	case baton.ModeBot:
+		switch {
+		case in.Handoff != nil:
+			s.c.Survey = baton.SurveyNone
+			return s.d, s.startHandoff(*in.Handoff)
+		case s.c.Survey != baton.SurveyNone && s.surveyAnswer(in.Text):
+		default:
+			s.c.Survey = baton.SurveyNone
+			s.d.AskBot = true
+		}
+	case baton.ModeHandoff:
+		if in.Handoff != nil || isCancel(in.Text) {
+			// Asked again, or gave up answering: hand off with what is known.
+			s.c.Handoff.Missing = nil
+			s.d.NeedsPlacement = true
+			break
+		}
+		s.detailAnswer(in.Text)
+	}
+	return s.d, nil
+}
+
+func isCancel(text string) bool {
+	switch strings.ToLower(strings.Trim(strings.TrimSpace(text), ".!")) {
+	case "cancel", "stop", "skip":
+		return true
+	}
+	return false
+}
+
+// BotReply appends the bot's answer to the customer. In any mode but bot
+// and handoff it is refused: a late bot reply never talks over a human.
+func (r *Rules) BotReply(c *baton.Conversation, reply *baton.BotReply, unknownLimit int, now time.Time) (*Decision, error) {
+	if !c.Mode.BotMayReply() {
+		return nil, errDropped(c.Mode)
+	}
+	if len(reply.Messages) == 0 && reply.Handoff == nil {
+		return nil, baton.Errorf(baton.EINVALID, "a bot reply needs a message or a handoff")
+	}
+	for _, m := range reply.Messages {
+		if err := checkText(m.Text); err != nil {
+			return nil, err
+		}
+	}
+	s := r.begin(c, now)
+	for _, m := range reply.Messages {
+		s.bot(m.Text, m.Buttons...)
+	}
+	if reply.Understood {
+		s.c.UnknownStreak = 0
+	} else {
+		s.c.UnknownStreak++
+	}
+	if s.c.Mode != baton.ModeBot {
+		return s.d, nil
+	}
+	switch {
+	case reply.Handoff != nil:
+		h := *reply.Handoff
+		if h.Trigger == "" {
+			h.Trigger = baton.TriggerBot
+		}
+		return s.d, s.startHandoff(h)
+	case unknownLimit > 0 && s.c.UnknownStreak >= unknownLimit:
+		return s.d, s.startHandoff(baton.HandoffRequest{Trigger: baton.TriggerUnknown,
+			Reason: fmt.Sprintf("the bot did not understand %d times in a row", s.c.UnknownStreak)})
+	}
+	return s.d, nil
+}
+
+// ErrDropped is the code of a bot reply refused because a human has the conversation.
+func errDropped(m baton.Mode) error {
+	return baton.Errorf(baton.ECONFLICT, "the conversation is in %s mode; bot replies are dropped", m)
+}
+
+// RequestHandoff starts the handoff procedure from bot mode (or reopens a
+// closed conversation into it).
+func (r *Rules) RequestHandoff(c *baton.Conversation, req baton.HandoffRequest, now time.Time) (*Decision, error) {
+	switch c.Mode {
+	case baton.ModeBot, baton.ModeClosed:
+	case baton.ModeHandoff:
+		return nil, baton.Errorf(baton.ECONFLICT, "a handoff is already in progress")
+	default:
+		return nil, baton.Errorf(baton.ECONFLICT, "the conversation is already %s", c.Mode)
+	}
+	s := r.begin(c, now)
+	if s.c.Mode == baton.ModeClosed {
+		s.system(baton.EventReopened, "Conversation reopened for a handoff", false)
+	}
+	return s.d, s.startHandoff(req)
+}
+
+var defaultReasons = map[baton.Trigger]string{
+	baton.TriggerText:            "the customer asked for a person",
+	baton.TriggerUnknown:         "the bot did not understand",
+	baton.TriggerFeedback:        "the answer did not help",
+	baton.TriggerSensitiveIntent: "a sensitive topic",
+	baton.TriggerFrustration:     "the customer is frustrated",
+	baton.TriggerBotFailure:      "the bot failed to answer",
+	baton.TriggerBot:             "the bot asked for a person",
+	baton.TriggerAgent:           "an agent joined",
+}
+
+func (s *step) startHandoff(req baton.HandoffRequest) error {
+	if !req.Trigger.Valid() {
+		return baton.Errorf(baton.EINVALID, "unknown trigger %q", req.Trigger)
+	}
+	if req.Priority == "" {
+		req.Priority = baton.PriorityNormal
+	}
+	if !req.Priority.Valid() {
+		return baton.Errorf(baton.EINVALID, "unknown priority %q (use low, normal, high or urgent)", req.Priority)
+	}
+	if req.Department == "" {
+		req.Department = s.r.DefaultDepartment
+	}
+	dept := s.r.department(req.Department)
+	if dept == nil {
+		return baton.Errorf(baton.EINVALID, "unknown department %q", req.Department)
+	}
+	if req.Reason == "" {
+		req.Reason = defaultReasons[req.Trigger]
+	}
+	details := map[string]string{}
+	for k, v := range map[string]string{"name": s.c.Contact.Name, "email": s.c.Contact.Email, "phone": s.c.Contact.Phone} {
+		if v != "" {
+			details[k] = v
+		}
+	}
+	for k, v := range req.Details {
+		if v = strings.TrimSpace(v); v != "" {
+			details[k] = v
+		}
+	}
+	h := &baton.Handoff{Trigger: req.Trigger, Reason: req.Reason, Department: dept.Name,
+		Priority: req.Priority, Details: details, RequestedAt: s.now}
+	for _, spec := range dept.Required {
+		if details[spec.Key] == "" {
+			h.Missing = append(h.Missing, spec.Key)
+		}
+	}
+	s.c.Handoff = h
+	s.c.Handoffs++
+	s.c.Mode = baton.ModeHandoff
+	s.c.Department = dept.Name
+	s.c.Priority = req.Priority
+	s.c.Survey = baton.SurveyNone
+	s.c.UnknownStreak = 0
+	s.system(baton.EventHandoffRequested, fmt.Sprintf("Handoff to %s requested (%s): %s", dept.DisplayName(), req.Trigger, req.Reason), true)
+	if len(h.Missing) > 0 {
+		s.bot(s.prompt(dept, h.Missing[0]))
+		return nil
+	}
+	s.d.NeedsPlacement = true
+	return nil
+}
+
+func (s *step) spec(dept *baton.Department, key string) baton.DetailSpec {
+	for _, spec := range dept.Required {
+		if spec.Key == key {
+			return spec
+		}
+	}
+	return baton.DetailSpec{Key: key, Kind: "text"}
+}
+
+func (s *step) prompt(dept *baton.Department, key string) string {
+	if p := s.spec(dept, key).Prompt; p != "" {
+		return p
+	}
+	return sprintf(s.t.AskDetail, key)
+}
+
+// detailAnswer takes the customer's answer to the pending detail question.
+func (s *step) detailAnswer(text string) {
+	h := s.c.Handoff
+	dept := s.r.department(h.Department)
+	if len(h.Missing) == 0 || dept == nil {
+		s.d.NeedsPlacement = true
+		return
+	}
+	key := h.Missing[0]
+	value, ok := ValidateDetail(s.spec(dept, key).Kind, text)
+	if !ok {
+		s.bot(sprintf(s.t.InvalidDetail, s.prompt(dept, key)))
+		return
+	}
+	h.Details[key] = value
+	if key == "email" && s.c.Contact.Email == "" {
+		s.c.Contact.Email = value
+	}
+	h.Missing = h.Missing[1:]
+	if len(h.Missing) > 0 {
+		s.bot(s.prompt(dept, h.Missing[0]))
+		return
+	}
+	s.system(baton.EventDetailsComplete, "All details collected", true)
+	s.d.NeedsPlacement = true
+}
+
+// ValidateDetail checks and normalises a detail answer of the given kind.
+func ValidateDetail(kind, text string) (string, bool) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return "", false
+	}
+	switch kind {
+	case "email":
+		a, err := mail.ParseAddress(text)
+		if err != nil || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".") {
+			return "", false
+		}
+		return strings.ToLower(a.Address), true
+	default:
+		return text, true
+	}
+}
+
+// Place sends a handoff whose details are complete to a human: into the
+// department's queue when it is open and someone is signed in, else to a
+// ticket with an honest word on when to expect an answer.
+func (r *Rules) Place(d *Decision, f Facts, now time.Time) error {
+	c := d.Conversation
+	if c.Mode != baton.ModeHandoff && c.Mode != baton.ModeQueued {
+		return baton.Errorf(baton.ECONFLICT, "cannot place a conversation in %s mode", c.Mode)
+	}
+	dept := r.department(c.Department)
+	if dept == nil {
+		return baton.Errorf(baton.EINVALID, "unknown department %q", c.Department)
+	}
+	s := &step{r: r, d: d, c: c, now: now, t: r.texts(c.Locale)}
+	d.NeedsPlacement = false
+	if c.Handoff != nil {
+		c.Handoff.Missing = nil
+	}
+	open := dept.Hours == nil || dept.Hours.OpenAt(now)
+	if open && f.Staffed {
+		c.Mode = baton.ModeQueued
+		if c.QueuedAt == nil {
+			c.QueuedAt = &s.now
+		}
+		s.system(baton.EventQueued, "Waiting for "+dept.DisplayName(), false)
+		s.bot(sprintf(s.t.Connecting, dept.DisplayName(), f.QueueAhead+1))
+		d.Enqueued = true
+		return nil
+	}
+	t := &baton.Ticket{
+		ID: fmt.Sprintf("%s-%d", c.ID, c.Handoffs), ConversationID: c.ID, Department: dept.Name,
+		Priority: c.Priority, Status: baton.TicketOpen, CreatedAt: now, UpdatedAt: now,
+	}
+	why := "nobody signed in"
+	if c.Handoff != nil {
+		t.Subject, t.Trigger, t.Details = c.Handoff.Reason, c.Handoff.Trigger, c.Handoff.Details
+	}
+	if !open {
+		why = "out of hours"
+	}
+	next, ok := time.Time{}, false
+	if !open {
+		next, ok = dept.Hours.NextOpen(now)
+	}
+	if ok {
+		t.ExpectedBy = &next
+		s.bot(sprintf(s.t.TicketNextOpen, dept.DisplayName(), FormatOpening(now, next)))
+	} else {
+		s.bot(sprintf(s.t.TicketCreated, dept.DisplayName()))
+	}
+	c.Mode = baton.ModeTicket
+	c.TicketID = t.ID
+	c.QueuedAt = nil
+	d.Ticket = t
+	d.Enqueued = false
+	s.system(baton.EventTicketCreated, fmt.Sprintf("Ticket %s created (%s)", t.ID, why), true)
+	return nil
+}
+
+// AssignHow says how an agent came to hold a conversation.
+type AssignHow int
+
+const (
+	AssignAuto  AssignHow = iota // picked by automatic assignment
+	AssignClaim                  // the agent claimed it
+	AssignReply                  // the agent replied: takeover
+)
+
+// Assign gives the conversation to an agent. Automatic assignment takes
+// only queued conversations; a claim or a reply takes over from any mode
+// ("barge in"). A conversation held by another agent is refused: there is
+// never more than one assignee.
+func (r *Rules) Assign(c *baton.Conversation, a *baton.Agent, how AssignHow, now time.Time) (*Decision, error) {
+	if c.Mode == baton.ModeAgent {
+		if c.Assignee == a.ID {
+			return &Decision{Conversation: c, Unchanged: true}, nil
+		}
+		return nil, baton.Errorf(baton.ECONFLICT, "the conversation is assigned to another agent")
+	}
+	if how == AssignAuto && c.Mode != baton.ModeQueued {
+		return nil, baton.Errorf(baton.ECONFLICT, "the conversation is %s, not queued", c.Mode)
+	}
+	s := r.begin(c, now)
+	from := s.c.Mode
+	if from == baton.ModeBot || from == baton.ModeClosed || s.c.Handoff == nil {
+		dept := s.c.Department
+		if dept == "" && len(a.Departments) > 0 {
+			dept = a.Departments[0]
+		}
+		s.c.Handoff = &baton.Handoff{Trigger: baton.TriggerAgent, Reason: defaultReasons[baton.TriggerAgent],
+			Department: dept, Priority: s.c.Priority, Details: map[string]string{}, RequestedAt: now}
+		s.c.Handoffs++
+		s.c.Department = dept
+	}
+	s.c.Mode = baton.ModeAgent
+	s.c.Assignee = a.ID
+	s.c.LastAgent = a.ID
+	s.c.AssignedAt = &s.now
+	s.c.LastActivityAt = now
+	s.c.Survey = baton.SurveyNone
+	if s.c.Handoff != nil {
+		s.c.Handoff.Missing = nil
+	}
+	switch how {
+	case AssignReply:
+		s.add(baton.Message{Author: baton.AuthorSystem, Event: baton.EventAgentTookOver, AgentID: a.ID,
+			Text: sprintf(s.t.AgentJoined, a.Name)})
+	default:
+		s.add(baton.Message{Author: baton.AuthorSystem, Event: baton.EventAssigned, AgentID: a.ID,
+			Text: sprintf(s.t.AgentJoined, a.Name)})
+	}
+	return s.d, nil
+}
+
+// AgentMessage appends an agent's message. A private note changes nothing
+// else; a reply from an agent who does not hold the conversation takes it
+// over first, unless another agent holds it.
+func (r *Rules) AgentMessage(c *baton.Conversation, a *baton.Agent, text, clientMessageID string, private bool, now time.Time) (*Decision, error) {
+	if err := checkText(text); err != nil {
+		return nil, err
+	}
+	d := &Decision{Conversation: c}
+	if !private && !(c.Mode == baton.ModeAgent && c.Assignee == a.ID) {
+		var err error
+		if d, err = r.Assign(c, a, AssignReply, now); err != nil {
+			return nil, err
+		}
+	}
+	var s *step
+	if d.Unchanged || d.Conversation == c {
+		s = r.begin(c, now)
+	} else {
+		s = &step{r: r, d: d, c: d.Conversation, now: now, t: r.texts(c.Locale)}
+	}
+	s.add(baton.Message{Author: baton.AuthorAgent, AgentID: a.ID, Text: text, ClientMessageID: clientMessageID, Private: private})
+	if !private {
+		s.c.LastActivityAt = now
+	}
+	return s.d, nil
+}
+
+// Release hands the conversation back to the bot: by its agent (a nil
+// agent is an administrator), optionally starting the satisfaction survey.
+func (r *Rules) Release(c *baton.Conversation, a *baton.Agent, survey bool, now time.Time) (*Decision, error) {
+	if c.Mode != baton.ModeAgent {
+		return nil, baton.Errorf(baton.ECONFLICT, "the conversation is %s, not with an agent", c.Mode)
+	}
+	if a != nil && c.Assignee != a.ID {
+		return nil, baton.Errorf(baton.EFORBIDDEN, "only the assigned agent can hand the conversation back")
+	}
+	s := r.begin(c, now)
+	who := "The agent"
+	if a != nil {
+		who = a.Name
+	}
+	s.returnToBot(who + " handed the conversation back to the bot")
+	if survey {
+		s.c.Survey = baton.SurveyRating
+		s.system(baton.EventSurveyStarted, "Satisfaction survey started", false)
+		s.bot(s.t.SurveyAsk, ratingButtons...)
+	} else {
+		s.bot(s.t.Returned)
+	}
+	return s.d, nil
+}
+
+var ratingButtons = []baton.Button{{Title: "1", Payload: "1"}, {Title: "2", Payload: "2"},
+	{Title: "3", Payload: "3"}, {Title: "4", Payload: "4"}, {Title: "5", Payload: "5"}}
+
+func (s *step) returnToBot(text string) {
+	s.d.Freed = s.c.Assignee
+	s.c.Mode = baton.ModeBot
+	s.c.Assignee = ""
+	s.c.AssignedAt = nil
+	s.c.QueuedAt = nil
+	s.c.Resolution++
+	s.c.UnknownStreak = 0
+	s.c.Survey = baton.SurveyNone
+	if s.c.TicketID != "" {
+		s.d.CloseTicket, s.c.TicketID = s.c.TicketID, ""
+	}
+	s.system(baton.EventReturnedToBot, text, false)
+}
+
+// Timeout returns a conversation to the bot when it has been in agent mode
+// with no message for the inactivity timeout.
+func (r *Rules) Timeout(c *baton.Conversation, now time.Time) (*Decision, error) {
+	if c.Mode != baton.ModeAgent || r.InactivityTimeout <= 0 {
+		return nil, baton.Errorf(baton.ECONFLICT, "the conversation is %s, not with an agent", c.Mode)
+	}
+	if idle := now.Sub(c.LastActivityAt); idle < r.InactivityTimeout {
+		return nil, baton.Errorf(baton.ECONFLICT, "the conversation has been quiet for only %s", idle.Round(time.Second))
+	}
+	s := r.begin(c, now)
+	s.returnToBot(fmt.Sprintf("Returned to the bot after %s without messages", formatDuration(r.InactivityTimeout)))
+	s.bot(s.t.TimedOut)
+	return s.d, nil
+}
+
+func formatDuration(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + " h"
+	case d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + " min"
+	}
+	return d.String()
+}
+
+// TransferTarget is where a transfer goes: a department or an agent.
+type TransferTarget struct {
+	Department *baton.Department
+	Agent      *baton.Agent
+}
+
+// Transfer moves a conversation held by a human (or waiting for one) to
+// another department's queue or straight to another agent. by is the
+// agent doing it; nil is an administrator.
+func (r *Rules) Transfer(c *baton.Conversation, by *baton.Agent, to TransferTarget, now time.Time) (*Decision, error) {
+	if (to.Department == nil) == (to.Agent == nil) {
+		return nil, baton.Errorf(baton.EINVALID, "transfer to exactly one of a department or an agent")
+	}
+	switch c.Mode {
+	case baton.ModeAgent:
+		if by != nil && c.Assignee != by.ID {
+			return nil, baton.Errorf(baton.EFORBIDDEN, "only the assigned agent can transfer the conversation")
+		}
+	case baton.ModeQueued, baton.ModeTicket, baton.ModeHandoff:
+	default:
+		return nil, baton.Errorf(baton.ECONFLICT, "the conversation is %s; only a handoff can be transferred", c.Mode)
+	}
+	s := r.begin(c, now)
+	if to.Agent != nil {
+		a := to.Agent
+		if a.Status == baton.StatusOffline {
+			return nil, baton.Errorf(baton.EINVALID, "%s is offline", a.Name)
+		}
+		if c.Mode == baton.ModeAgent && c.Assignee == a.ID {
+			return &Decision{Conversation: c, Unchanged: true}, nil
+		}
+		s.d.Freed = s.c.Assignee
+		s.c.Mode = baton.ModeAgent
+		s.c.Assignee, s.c.LastAgent = a.ID, a.ID
+		s.c.AssignedAt = &s.now
+		s.c.LastActivityAt = now
+		if s.c.Handoff != nil {
+			s.c.Handoff.Missing = nil
+		}
+		s.add(baton.Message{Author: baton.AuthorSystem, Event: baton.EventTransferred, AgentID: a.ID,
+			Text: "Transferred to " + a.Name})
+		return s.d, nil
+	}
+	dept := to.Department
+	s.d.Freed = s.c.Assignee
+	s.c.Assignee = ""
+	s.c.AssignedAt = nil
+	s.c.Department = dept.Name
+	if s.c.Handoff != nil {
+		s.c.Handoff.Department = dept.Name
+	}
+	if s.c.Mode == baton.ModeTicket && s.c.TicketID != "" {
+		s.d.CloseTicket, s.c.TicketID = s.c.TicketID, ""
+	}
+	s.c.Mode = baton.ModeHandoff
+	s.add(baton.Message{Author: baton.AuthorSystem, Event: baton.EventTransferred, Text: "Transferred to " + dept.DisplayName()})
+	s.bot(sprintf(s.t.Transferred, dept.DisplayName()))
+	s.d.NeedsPlacement = true
+	return s.d, nil
+}
+
+// Close ends the conversation. A customer message reopens it to the bot.
+func (r *Rules) Close(c *baton.Conversation, who string, now time.Time) (*Decision, error) {
+	if c.Mode == baton.ModeClosed {
+		return &Decision{Conversation: c, Unchanged: true}, nil
+	}
+	s := r.begin(c, now)
+	if s.c.Mode == baton.ModeAgent {
+		s.c.Resolution++
+	}
+	s.d.Freed = s.c.Assignee
+	s.c.Mode = baton.ModeClosed
+	s.c.Assignee = ""
+	s.c.AssignedAt = nil
+	s.c.QueuedAt = nil
+	s.c.Survey = baton.SurveyNone
+	if s.c.TicketID != "" {
+		s.d.CloseTicket, s.c.TicketID = s.c.TicketID, ""
+	}
+	s.system(baton.EventClosed, "Conversation closed by "+who, false)
+	return s.d, nil
+}
+
+// surveyAnswer takes a message during a survey. It returns false when the
+// message is not a survey answer: the survey is dropped and the bot answers.
+func (s *step) surveyAnswer(text string) bool {
+	text = strings.TrimSpace(text)
+	switch s.c.Survey {
+	case baton.SurveyRating:
+		n, err := strconv.Atoi(strings.TrimSuffix(text, "/5"))
+		if err != nil {
+			return false
+		}
+		if n < 1 || n > 5 {
+			s.bot(s.t.SurveyAsk, ratingButtons...)
+			return true
+		}
+		s.d.Survey = &baton.SurveyResponse{ConversationID: s.c.ID, Resolution: s.c.Resolution,
+			AgentID: s.c.LastAgent, Rating: n, CreatedAt: s.now, UpdatedAt: s.now}
+		s.c.Survey = baton.SurveyComment
+		s.system(baton.EventSurveyAnswered, fmt.Sprintf("Rated %d/5", n), true)
+		s.bot(s.t.SurveyComment, baton.Button{Title: s.t.SurveySkip, Payload: "skip"})
+	case baton.SurveyComment:
+		s.c.Survey = baton.SurveyNone
+		if !strings.EqualFold(text, "skip") && !strings.EqualFold(text, s.t.SurveySkip) {
+			s.d.Survey = &baton.SurveyResponse{ConversationID: s.c.ID, Resolution: s.c.Resolution,
+				AgentID: s.c.LastAgent, Comment: text, CreatedAt: s.now, UpdatedAt: s.now}
+		}
+		s.bot(s.t.SurveyThanks)
+	default:
+		return false
+	}
+	return true
+}

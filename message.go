@@ -1,0 +1,55 @@
+package baton
+
+import "time"
+
+// Author says who wrote a timeline entry.
+type Author string
+
+const (
+	AuthorCustomer Author = "customer"
+	AuthorBot      Author = "bot"
+	AuthorAgent    Author = "agent"
+	AuthorSystem   Author = "system"
+)
+
+// Event names of system timeline entries.
+const (
+	EventCreated          = "conversation_created"
+	EventHandoffRequested = "handoff_requested"
+	EventDetailsComplete  = "details_complete"
+	EventQueued           = "queued"
+	EventAssigned         = "assigned"
+	EventAgentTookOver    = "agent_took_over"
+	EventTransferred      = "transferred"
+	EventReturnedToBot    = "returned_to_bot"
+	EventTicketCreated    = "ticket_created"
+	EventSurveyStarted    = "survey_started"
+	EventSurveyAnswered   = "survey_answered"
+	EventClosed           = "closed"
+	EventReopened         = "reopened"
+)
+
+// Message is one entry of a conversation's timeline: something the customer,
+// the bot or an agent wrote, or a system event. Seq numbers the entries of
+// one conversation from 1 without gaps.
+type Message struct {
+	ConversationID  string    `json:"conversation_id"`
+	Seq             int64     `json:"seq"`
+	Author          Author    `json:"author"`
+	Text            string    `json:"text"`
+	Event           string    `json:"event,omitempty"`
+	AgentID         string    `json:"agent_id,omitempty"`
+	ClientMessageID string    `json:"client_message_id,omitempty"`
+	Private         bool      `json:"private,omitempty"`
+	Buttons         []Button  `json:"buttons,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+// VisibleToCustomer reports whether the customer may see this entry.
+func (m *Message) VisibleToCustomer() bool { return !m.Private }
+
+// Button is a quick reply offered to the customer.
+type Button struct {
+	Title   string `json:"title"`
+	Payload string `json:"payload"`
+}

@@ -1,0 +1,157 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/batonhq/baton"
+)
+
+const agentColumns = `id, name, email, departments, skills, max_concurrent, status, token_hash, created_at, updated_at`
+
+func scanAgent(row interface{ Scan(...any) error }) (*baton.Agent, error) {
+	var (
+		a                baton.Agent
+		depts, skills    string
+		status           string
+		created, updated int64
+	)
+	err := row.Scan(&a.ID, &a.Name, &a.Email, &depts, &skills, &a.MaxConcurrent, &status, &a.TokenHash, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, baton.Errorf(baton.ENOTFOUND, "agent not found")
+	} else if err != nil {
+		return nil, err
+	}
+	a.Status, a.CreatedAt, a.UpdatedAt = baton.AgentStatus(status), fromMicros(created), fromMicros(updated)
+	if err := json.Unmarshal([]byte(depts), &a.Departments); err != nil {
+		return nil, fmt.Errorf("agent %s: departments: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(skills), &a.Skills); err != nil {
+		return nil, fmt.Errorf("agent %s: skills: %w", a.ID, err)
+	}
+	return &a, nil
+}
+
+func agentArgs(a *baton.Agent) ([]any, error) {
+	depts, err := json.Marshal(nonNil(a.Departments))
+	if err != nil {
+		return nil, err
+	}
+	skills, err := json.Marshal(nonNil(a.Skills))
+	if err != nil {
+		return nil, err
+	}
+	return []any{a.ID, a.Name, a.Email, string(depts), string(skills), a.MaxConcurrent, string(a.Status), a.TokenHash,
+		micros(a.CreatedAt), micros(a.UpdatedAt)}, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// CreateAgent stores a new agent.
+func (db *DB) CreateAgent(ctx context.Context, a *baton.Agent) error {
+	args, err := agentArgs(a)
+	if err != nil {
+		return err
+	}
+	return db.do(ctx, func(w *wtx) error {
+		_, err := w.tx.Exec(`INSERT INTO agents (`+agentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		return err
+	})
+}
+
+// UpdateAgent stores an agent's changed profile, status or token.
+func (db *DB) UpdateAgent(ctx context.Context, a *baton.Agent) error {
+	args, err := agentArgs(a)
+	if err != nil {
+		return err
+	}
+	return db.do(ctx, func(w *wtx) error {
+		res, err := w.tx.Exec(`UPDATE agents SET name = ?2, email = ?3, departments = ?4, skills = ?5, max_concurrent = ?6,
+			status = ?7, token_hash = ?8, updated_at = ?10 WHERE id = ?1`, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return baton.Errorf(baton.ENOTFOUND, "agent not found")
+		}
+		return nil
+	})
+}
+
+// Agent returns one agent.
+func (db *DB) Agent(ctx context.Context, id string) (*baton.Agent, error) {
+	return scanAgent(db.read.QueryRowContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE id = ?`, id))
+}
+
+// AgentByTokenHash returns the agent whose token has this hash.
+func (db *DB) AgentByTokenHash(ctx context.Context, hash []byte) (*baton.Agent, error) {
+	return scanAgent(db.read.QueryRowContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE token_hash = ?`, hash))
+}
+
+// Agents returns all agents by name.
+func (db *DB) Agents(ctx context.Context) ([]*baton.Agent, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+agentColumns+` FROM agents ORDER BY name, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*baton.Agent
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CreateIntegration stores a new machine client.
+func (db *DB) CreateIntegration(ctx context.Context, i *baton.Integration) error {
+	return db.do(ctx, func(w *wtx) error {
+		_, err := w.tx.Exec(`INSERT INTO integrations (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`,
+			i.ID, i.Name, i.TokenHash, micros(i.CreatedAt))
+		return err
+	})
+}
+
+// IntegrationByTokenHash returns the integration whose token has this hash.
+func (db *DB) IntegrationByTokenHash(ctx context.Context, hash []byte) (*baton.Integration, error) {
+	var i baton.Integration
+	var created int64
+	err := db.read.QueryRowContext(ctx, `SELECT id, name, token_hash, created_at FROM integrations WHERE token_hash = ?`, hash).
+		Scan(&i.ID, &i.Name, &i.TokenHash, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, baton.Errorf(baton.ENOTFOUND, "integration not found")
+	} else if err != nil {
+		return nil, err
+	}
+	i.CreatedAt = fromMicros(created)
+	return &i, nil
+}
+
+// Setting returns a server-wide value, or "" if unset.
+func (db *DB) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetSetting stores a server-wide value.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	return db.do(ctx, func(w *wtx) error {
+		_, err := w.tx.Exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+		return err
+	})
+}

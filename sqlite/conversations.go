@@ -1,0 +1,254 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton"
+)
+
+var writeStatements = map[string]string{
+	"conversationInsert": `INSERT INTO conversations (id, version, channel, locale, contact, customer_token_hash, mode,
+		department, priority, assignee, handoff, last_seq, resolution, handoffs, last_agent, survey_step, ticket_id,
+		unknown_streak, created_at, updated_at, queued_at, assigned_at, last_customer_at, last_activity_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+		ON CONFLICT (id) DO NOTHING`,
+	"conversationUpdate": `UPDATE conversations SET version = ?2, locale = ?4, contact = ?5, mode = ?7,
+		department = ?8, priority = ?9, assignee = ?10, handoff = ?11, last_seq = ?12, resolution = ?13, handoffs = ?14,
+		last_agent = ?15, survey_step = ?16, ticket_id = ?17, unknown_streak = ?18, updated_at = ?20, queued_at = ?21,
+		assigned_at = ?22, last_customer_at = ?23, last_activity_at = ?24
+		WHERE id = ?1 AND version = ?2 - 1`,
+	"messageInsert": `INSERT INTO messages (conversation_id, seq, author, text, event, agent_id, client_message_id,
+		private, buttons, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	"ticketInsert": `INSERT INTO tickets (id, conversation_id, department, priority, status, subject, trigger, details,
+		expected_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	"ticketClose": `UPDATE tickets SET status = 'closed', updated_at = ? WHERE id = ?`,
+	"surveyUpsert": `INSERT INTO surveys (conversation_id, resolution, agent_id, rating, comment, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (conversation_id, resolution) DO UPDATE SET
+		rating = CASE WHEN excluded.rating > 0 THEN excluded.rating ELSE rating END,
+		comment = CASE WHEN excluded.comment <> '' THEN excluded.comment ELSE comment END,
+		updated_at = excluded.updated_at`,
+}
+
+// Commit applies a change atomically and durably; see baton.Change.
+func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
+	c := ch.Conversation
+	if c == nil {
+		return baton.Errorf(baton.EINVALID, "a change needs a conversation")
+	}
+	contact, err := json.Marshal(c.Contact)
+	if err != nil {
+		return err
+	}
+	var handoff any
+	if c.Handoff != nil {
+		b, err := json.Marshal(c.Handoff)
+		if err != nil {
+			return err
+		}
+		handoff = string(b)
+	}
+	args := []any{c.ID, c.Version, string(c.Channel), c.Locale, string(contact), c.CustomerTokenHash, string(c.Mode),
+		c.Department, string(c.Priority), c.Assignee, handoff, c.LastSeq, c.Resolution, c.Handoffs, c.LastAgent,
+		string(c.Survey), c.TicketID, c.UnknownStreak, micros(c.CreatedAt), micros(c.UpdatedAt),
+		nullMicros(c.QueuedAt), nullMicros(c.AssignedAt), nullMicros(c.LastCustomerAt), micros(c.LastActivityAt)}
+	msgs := make([][]any, len(ch.Messages))
+	for i, m := range ch.Messages {
+		var clientID, buttons any
+		if m.ClientMessageID != "" {
+			clientID = m.ClientMessageID
+		}
+		if len(m.Buttons) > 0 {
+			b, err := json.Marshal(m.Buttons)
+			if err != nil {
+				return err
+			}
+			buttons = string(b)
+		}
+		msgs[i] = []any{c.ID, m.Seq, string(m.Author), m.Text, m.Event, m.AgentID, clientID, m.Private, buttons, micros(m.CreatedAt)}
+	}
+	var ticket []any
+	if t := ch.Ticket; t != nil {
+		details, err := json.Marshal(t.Details)
+		if err != nil {
+			return err
+		}
+		ticket = []any{t.ID, t.ConversationID, t.Department, string(t.Priority), string(t.Status), t.Subject,
+			string(t.Trigger), string(details), nullMicros(t.ExpectedBy), micros(t.CreatedAt), micros(t.UpdatedAt)}
+	}
+	return db.do(ctx, func(w *wtx) error {
+		// The compare-and-swap comes first: when it fails nothing is written.
+		stmt := "conversationUpdate"
+		if ch.Create {
+			stmt = "conversationInsert"
+		}
+		res, err := w.exec(stmt, args...)
+		if err != nil {
+			return fmt.Errorf("store conversation %s: %w", c.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			if ch.Create {
+				return baton.Errorf(baton.ECONFLICT, "conversation %s already exists", c.ID)
+			}
+			return baton.Errorf(baton.ECONFLICT, "conversation %s changed concurrently", c.ID)
+		}
+		for _, m := range msgs {
+			if _, err := w.exec("messageInsert", m...); err != nil {
+				return fmt.Errorf("store message %s/%v: %w", c.ID, m[1], err)
+			}
+		}
+		if ticket != nil {
+			if _, err := w.exec("ticketInsert", ticket...); err != nil {
+				return fmt.Errorf("store ticket: %w", err)
+			}
+		}
+		if ch.CloseTicket != "" {
+			if _, err := w.exec("ticketClose", micros(c.UpdatedAt), ch.CloseTicket); err != nil {
+				return fmt.Errorf("close ticket: %w", err)
+			}
+		}
+		if s := ch.Survey; s != nil {
+			if _, err := w.exec("surveyUpsert", s.ConversationID, s.Resolution, s.AgentID, s.Rating, s.Comment,
+				micros(s.CreatedAt), micros(s.UpdatedAt)); err != nil {
+				return fmt.Errorf("store survey: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+const conversationColumns = `id, version, channel, locale, contact, customer_token_hash, mode, department, priority,
+	assignee, handoff, last_seq, resolution, handoffs, last_agent, survey_step, ticket_id, unknown_streak,
+	created_at, updated_at, queued_at, assigned_at, last_customer_at, last_activity_at`
+
+func scanConversation(row interface{ Scan(...any) error }) (*baton.Conversation, error) {
+	var (
+		c                                   baton.Conversation
+		contact                             string
+		handoff                             sql.NullString
+		created, updated, activity          int64
+		queued, assigned, lastCustomer      sql.NullInt64
+		channel, mode, priority, surveyStep string
+	)
+	err := row.Scan(&c.ID, &c.Version, &channel, &c.Locale, &contact, &c.CustomerTokenHash, &mode, &c.Department,
+		&priority, &c.Assignee, &handoff, &c.LastSeq, &c.Resolution, &c.Handoffs, &c.LastAgent, &surveyStep,
+		&c.TicketID, &c.UnknownStreak, &created, &updated, &queued, &assigned, &lastCustomer, &activity)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, baton.Errorf(baton.ENOTFOUND, "conversation not found")
+	} else if err != nil {
+		return nil, err
+	}
+	c.Channel, c.Mode, c.Priority, c.Survey = baton.Channel(channel), baton.Mode(mode), baton.Priority(priority), baton.SurveyStep(surveyStep)
+	if err := json.Unmarshal([]byte(contact), &c.Contact); err != nil {
+		return nil, fmt.Errorf("conversation %s: contact: %w", c.ID, err)
+	}
+	if handoff.Valid {
+		c.Handoff = &baton.Handoff{}
+		if err := json.Unmarshal([]byte(handoff.String), c.Handoff); err != nil {
+			return nil, fmt.Errorf("conversation %s: handoff: %w", c.ID, err)
+		}
+	}
+	c.CreatedAt, c.UpdatedAt, c.LastActivityAt = fromMicros(created), fromMicros(updated), fromMicros(activity)
+	c.QueuedAt, c.AssignedAt, c.LastCustomerAt = fromNullMicros(queued), fromNullMicros(assigned), fromNullMicros(lastCustomer)
+	return &c, nil
+}
+
+// Conversation returns one conversation.
+func (db *DB) Conversation(ctx context.Context, id string) (*baton.Conversation, error) {
+	return scanConversation(db.read.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
+}
+
+// Conversations lists conversations by mode, department and assignee,
+// most recently updated first.
+func (db *DB) Conversations(ctx context.Context, f baton.ConversationFilter) ([]*baton.Conversation, error) {
+	var where []string
+	var args []any
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
+		for _, v := range vals {
+			args = append(args, v)
+		}
+	}
+	modes := make([]string, len(f.Modes))
+	for i, m := range f.Modes {
+		modes[i] = string(m)
+	}
+	in("mode", modes)
+	in("department", f.Departments)
+	if f.Assignee != "" {
+		where = append(where, "assignee = ?")
+		args = append(args, f.Assignee)
+	}
+	q := `SELECT ` + conversationColumns + ` FROM conversations`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	q += fmt.Sprintf(" ORDER BY updated_at DESC LIMIT %d", limit)
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*baton.Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// IdleAgentConversations returns conversations in agent mode quiet since idleSince.
+func (db *DB) IdleAgentConversations(ctx context.Context, idleSince time.Time, limit int) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM conversations WHERE mode = 'agent' AND last_activity_at <= ?
+		ORDER BY last_activity_at LIMIT ?`, micros(idleSince), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// ActiveCounts returns the number of conversations each agent holds.
+func (db *DB) ActiveCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT assignee, count(*) FROM conversations WHERE mode = 'agent' GROUP BY assignee`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		counts[id] = n
+	}
+	return counts, rows.Err()
+}

@@ -1,0 +1,175 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/sqlite"
+)
+
+// MustOpenDB opens a fresh database in a temporary directory.
+func MustOpenDB(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "baton.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newConversation(id string, now time.Time) *baton.Conversation {
+	return &baton.Conversation{ID: id, Version: 1, Channel: baton.ChannelWeb, Locale: "en", Mode: baton.ModeBot,
+		Priority: baton.PriorityNormal, CustomerTokenHash: baton.HashToken("secret"), CreatedAt: now, UpdatedAt: now, LastActivityAt: now}
+}
+
+func TestCommitRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	now := time.Date(2026, 11, 22, 10, 0, 0, 123456000, time.UTC)
+	c := newConversation("c_1", now)
+	c.Contact = baton.Contact{Name: "Dana", Email: "dana@example.com"}
+	c.LastSeq = 1
+	if err := db.Commit(ctx, &baton.Change{Create: true, Conversation: c, Messages: []baton.Message{
+		{Seq: 1, Author: baton.AuthorCustomer, Text: "hello", ClientMessageID: "m1", CreatedAt: now},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	c2 := c.Clone()
+	c2.Version = 2
+	c2.LastSeq = 2
+	c2.Mode = baton.ModeQueued
+	c2.QueuedAt = &now
+	c2.Handoff = &baton.Handoff{Trigger: baton.TriggerText, Reason: "asked", Department: "support", Priority: baton.PriorityHigh,
+		Details: map[string]string{"email": "dana@example.com"}, RequestedAt: now}
+	if err := db.Commit(ctx, &baton.Change{Conversation: c2, Messages: []baton.Message{
+		{Seq: 2, Author: baton.AuthorBot, Text: "hold on", Buttons: []baton.Button{{Title: "ok", Payload: "ok"}}, CreatedAt: now},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Conversation(ctx, "c_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 2 || got.Mode != baton.ModeQueued || got.Handoff == nil || got.Handoff.Details["email"] != "dana@example.com" ||
+		!got.QueuedAt.Equal(now) || got.Contact.Name != "Dana" || !baton.TokenMatches("secret", got.CustomerTokenHash) {
+		t.Fatalf("conversation did not round-trip: %+v", got)
+	}
+	msgs, err := db.Messages(ctx, "c_1", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || msgs[0].ClientMessageID != "m1" || msgs[1].Buttons[0].Payload != "ok" || !msgs[1].CreatedAt.Equal(now) {
+		t.Fatalf("messages did not round-trip: %+v", msgs)
+	}
+}
+
+func TestCommitRefusesStaleVersion(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	now := time.Now()
+	c := newConversation("c_1", now)
+	if err := db.Commit(ctx, &baton.Change{Create: true, Conversation: c}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Commit(ctx, &baton.Change{Create: true, Conversation: c}); baton.ErrorCode(err) != baton.ECONFLICT {
+		t.Fatalf("second create: got %v, want conflict", err)
+	}
+	stale := c.Clone() // version 1 again: the stored row already has version 1
+	stale.LastSeq = 1
+	if err := db.Commit(ctx, &baton.Change{Conversation: stale, Messages: []baton.Message{{Seq: 1, Author: baton.AuthorBot, Text: "x", CreatedAt: now}}}); baton.ErrorCode(err) != baton.ECONFLICT {
+		t.Fatalf("stale update: got %v, want conflict", err)
+	}
+	if msgs, _ := db.Messages(ctx, "c_1", 0, 10); len(msgs) != 0 {
+		t.Fatalf("a refused change wrote messages: %+v", msgs)
+	}
+}
+
+// Hundreds of writers race to assign the same conversation from the same
+// version: the store lets exactly one win.
+func TestCommitCompareAndSwapRace(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	now := time.Now()
+	c := newConversation("c_1", now)
+	if err := db.Commit(ctx, &baton.Change{Create: true, Conversation: c}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	var wg sync.WaitGroup
+	wins := make(chan string, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			next := c.Clone()
+			next.Version = 2
+			next.Mode = baton.ModeAgent
+			next.Assignee = baton.NewID("a")
+			next.LastSeq = 1
+			err := db.Commit(ctx, &baton.Change{Conversation: next, Messages: []baton.Message{{Seq: 1, Author: baton.AuthorSystem, Text: "joined", CreatedAt: now}}})
+			switch baton.ErrorCode(err) {
+			case "":
+				wins <- next.Assignee
+			case baton.ECONFLICT:
+			default:
+				t.Errorf("writer %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(wins)
+	var winners []string
+	for w := range wins {
+		winners = append(winners, w)
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%d writers won, want exactly 1", len(winners))
+	}
+	got, _ := db.Conversation(ctx, "c_1")
+	if got.Assignee != winners[0] {
+		t.Fatalf("stored assignee %q, winner %q", got.Assignee, winners[0])
+	}
+	if msgs, _ := db.Messages(ctx, "c_1", 0, 10); len(msgs) != 1 {
+		t.Fatalf("%d timeline entries, want 1", len(msgs))
+	}
+}
+
+// A faulty write in a batch fails alone; the others in the batch commit.
+func TestBatchIsolatesFailures(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	now := time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, 100)
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newConversation(baton.NewID("c"), now)
+			c.LastSeq = 2
+			msgs := []baton.Message{{Seq: 1, Author: baton.AuthorCustomer, Text: "a", CreatedAt: now}, {Seq: 2, Author: baton.AuthorBot, Text: "b", CreatedAt: now}}
+			if i%10 == 0 {
+				msgs[1].Seq = 1 // duplicate primary key: this change must fail
+			}
+			errs[i] = db.Commit(ctx, &baton.Change{Create: true, Conversation: c, Messages: msgs})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i%10 == 0) != (err != nil) {
+			t.Errorf("change %d: err = %v", i, err)
+		}
+	}
+	all, err := db.Conversations(ctx, baton.ConversationFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 90 {
+		t.Fatalf("%d conversations stored, want 90", len(all))
+	}
+}

@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"github.com/batonhq/baton"
+)
+
+const messageColumns = `conversation_id, seq, author, text, event, agent_id, client_message_id, private, buttons, created_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (baton.Message, error) {
+	var (
+		m        baton.Message
+		author   string
+		clientID sql.NullString
+		buttons  sql.NullString
+		created  int64
+	)
+	if err := row.Scan(&m.ConversationID, &m.Seq, &author, &m.Text, &m.Event, &m.AgentID, &clientID, &m.Private, &buttons, &created); err != nil {
+		return m, err
+	}
+	m.Author, m.ClientMessageID, m.CreatedAt = baton.Author(author), clientID.String, fromMicros(created)
+	if buttons.Valid {
+		if err := json.Unmarshal([]byte(buttons.String), &m.Buttons); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+// Message returns one timeline entry.
+func (db *DB) Message(ctx context.Context, conversationID string, seq int64) (*baton.Message, error) {
+	m, err := scanMessage(db.read.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? AND seq = ?`, conversationID, seq))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, baton.Errorf(baton.ENOTFOUND, "message not found")
+	} else if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// Messages returns up to limit entries with seq > after, in order.
+func (db *DB) Messages(ctx context.Context, conversationID string, after int64, limit int) ([]baton.Message, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? AND seq > ?
+		ORDER BY seq LIMIT ?`, conversationID, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []baton.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ClientMessageIDs returns the client message ids of a conversation with their seq.
+func (db *DB) ClientMessageIDs(ctx context.Context, conversationID string) (map[string]int64, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT client_message_id, seq FROM messages
+		WHERE conversation_id = ? AND client_message_id IS NOT NULL`, conversationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return nil, err
+		}
+		ids[id] = seq
+	}
+	return ids, rows.Err()
+}

@@ -1,0 +1,77 @@
+package baton
+
+import (
+	"context"
+	"time"
+)
+
+// Change is one atomic write to a conversation: its new state and what is
+// appended to its timeline, plus the records that go with it.
+//
+// The store applies a change only if the stored version equals
+// Conversation.Version-1 (or, with Create, if no such conversation exists),
+// and reports ECONFLICT otherwise. A change is durable when Commit returns.
+type Change struct {
+	Create       bool
+	Conversation *Conversation
+	Messages     []Message
+	Ticket       *Ticket
+	// CloseTicket names a ticket to mark closed.
+	CloseTicket string
+	// Survey is a rating or a comment to store for Survey.Resolution;
+	// a zero rating or an empty comment keeps what is stored.
+	Survey *SurveyResponse
+}
+
+// ConversationFilter selects conversations to list.
+type ConversationFilter struct {
+	Modes       []Mode
+	Departments []string
+	Assignee    string
+	Limit       int
+}
+
+// Store keeps Baton's state durably. Implementations: sqlite (embedded).
+type Store interface {
+	// Commit applies a change atomically and durably (see Change).
+	Commit(ctx context.Context, c *Change) error
+
+	Conversation(ctx context.Context, id string) (*Conversation, error)
+	Conversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error)
+	// ClientMessageIDs returns the client message ids of a conversation
+	// with the seq each was stored under.
+	ClientMessageIDs(ctx context.Context, conversationID string) (map[string]int64, error)
+	Message(ctx context.Context, conversationID string, seq int64) (*Message, error)
+	// Messages returns up to limit entries with seq > after, in order.
+	Messages(ctx context.Context, conversationID string, after int64, limit int) ([]Message, error)
+	// IdleAgentConversations returns conversations in agent mode whose last
+	// activity is at or before idleSince.
+	IdleAgentConversations(ctx context.Context, idleSince time.Time, limit int) ([]string, error)
+
+	CreateAgent(ctx context.Context, a *Agent) error
+	UpdateAgent(ctx context.Context, a *Agent) error
+	Agent(ctx context.Context, id string) (*Agent, error)
+	AgentByTokenHash(ctx context.Context, hash []byte) (*Agent, error)
+	Agents(ctx context.Context) ([]*Agent, error)
+	// ActiveCounts returns, per agent id, the conversations they hold now.
+	ActiveCounts(ctx context.Context) (map[string]int, error)
+
+	CreateIntegration(ctx context.Context, i *Integration) error
+	IntegrationByTokenHash(ctx context.Context, hash []byte) (*Integration, error)
+
+	Ticket(ctx context.Context, id string) (*Ticket, error)
+	Tickets(ctx context.Context, status TicketStatus, limit int) ([]*Ticket, error)
+	Surveys(ctx context.Context, conversationID string) ([]SurveyResponse, error)
+
+	// Setting and SetSetting keep small server-wide values.
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+// Integration is a machine client, such as an external bot, with its own token.
+type Integration struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	TokenHash []byte    `json:"-"`
+}
