@@ -6,6 +6,7 @@
 package lifecycle
 
 import (
+	"cmp"
 	"fmt"
 	"net/mail"
 	"strconv"
@@ -718,4 +719,23 @@ func (s *step) surveyAnswer(text string) bool {
 		return false
 	}
 	return true
+}
+
+// Then folds the decision next, taken on d's conversation, into d: one
+// stored change with the entries of both.
+func (d *Decision) Then(next *Decision) *Decision {
+	if next.Unchanged {
+		return d
+	}
+	next.Conversation.Version = d.Conversation.Version
+	d.Conversation = next.Conversation
+	d.Entries = append(d.Entries, next.Entries...)
+	d.AskBot = next.AskBot
+	d.NeedsPlacement = d.NeedsPlacement || next.NeedsPlacement
+	d.Enqueued = d.Enqueued || next.Enqueued
+	d.Freed = cmp.Or(next.Freed, d.Freed)
+	d.Ticket = cmp.Or(next.Ticket, d.Ticket)
+	d.CloseTicket = cmp.Or(next.CloseTicket, d.CloseTicket)
+	d.Survey = cmp.Or(next.Survey, d.Survey)
+	return d
 }

@@ -1,0 +1,161 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton"
+)
+
+type agentView struct {
+	*baton.Agent
+	Token  string `json:"token,omitempty"`
+	Active *int   `json:"active,omitempty"`
+}
+
+type createAgentRequest struct {
+	Name          string   `json:"name"`
+	Email         string   `json:"email"`
+	Departments   []string `json:"departments"`
+	Skills        []string `json:"skills"`
+	MaxConcurrent *int     `json:"max_concurrent"`
+}
+
+func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAdmin); err != nil {
+		return err
+	}
+	var req createAgentRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	req.Name = strings.TrimSpace(req.Name)
+	if req.Name == "" || len(req.Name) > 200 {
+		return baton.Errorf(baton.EINVALID, "name is required (at most 200 characters)")
+	}
+	if len(req.Departments) == 0 {
+		return baton.Errorf(baton.EINVALID, "departments must name at least one department")
+	}
+	for _, d := range req.Departments {
+		if s.department(d) == nil {
+			return baton.Errorf(baton.EINVALID, "unknown department %q", d)
+		}
+	}
+	max := 3
+	if req.MaxConcurrent != nil {
+		max = *req.MaxConcurrent
+	}
+	if max < 1 || max > 100 {
+		return baton.Errorf(baton.EINVALID, "max_concurrent must be between 1 and 100")
+	}
+	token := baton.NewToken(PrefixAgent)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	a := &baton.Agent{ID: baton.NewID("a"), Name: req.Name, Email: req.Email, Departments: req.Departments,
+		Skills: req.Skills, MaxConcurrent: max, Status: baton.StatusOffline, TokenHash: baton.HashToken(token),
+		CreatedAt: now, UpdatedAt: now}
+	if a.Skills == nil {
+		a.Skills = []string{}
+	}
+	if err := s.Store.CreateAgent(r.Context(), a); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, agentView{Agent: a, Token: token})
+}
+
+func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAgent, baton.RoleAdmin); err != nil {
+		return err
+	}
+	loads, err := s.Engine.AgentLoads(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]agentView, len(loads))
+	for i, l := range loads {
+		out[i] = agentView{Agent: l.Agent, Active: &l.Active}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"agents": out})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.require(r, baton.RoleAgent)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, agentView{Agent: a.Agent})
+}
+
+type statusRequest struct {
+	Status baton.AgentStatus `json:"status"`
+}
+
+func (s *Server) setMyStatus(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.require(r, baton.RoleAgent)
+	if err != nil {
+		return err
+	}
+	var req statusRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	ag, err := s.Engine.SetAgentStatus(r.Context(), a.Agent, req.Status)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, agentView{Agent: ag})
+}
+
+func (s *Server) setAgentStatus(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAdmin); err != nil {
+		return err
+	}
+	var req statusRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	a, err := s.Store.Agent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ag, err := s.Engine.SetAgentStatus(r.Context(), a, req.Status)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, agentView{Agent: ag})
+}
+
+func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAdmin); err != nil {
+		return err
+	}
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Name = strings.TrimSpace(req.Name); req.Name == "" {
+		return baton.Errorf(baton.EINVALID, "name is required")
+	}
+	token := baton.NewToken(PrefixIntegration)
+	i := &baton.Integration{ID: baton.NewID("i"), Name: req.Name, TokenHash: baton.HashToken(token),
+		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	if err := s.Store.CreateIntegration(r.Context(), i); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, map[string]any{"id": i.ID, "name": i.Name, "token": token, "created_at": i.CreatedAt})
+}
+
+func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) error {
+	type deptView struct {
+		*baton.Department
+		OpenNow bool `json:"open_now"`
+	}
+	now := time.Now()
+	out := make([]deptView, len(s.Departments))
+	for i, d := range s.Departments {
+		out[i] = deptView{Department: d, OpenNow: d.Hours == nil || d.Hours.OpenAt(now)}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"departments": out})
+}

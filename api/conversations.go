@@ -1,0 +1,385 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/lifecycle"
+)
+
+// conversationView is a conversation as the API shows it.
+type conversationView struct {
+	*baton.Conversation
+	CustomerToken  string `json:"customer_token,omitempty"`
+	WaitingSeconds *int64 `json:"waiting_seconds,omitempty"`
+	// QueuePosition is the 1-based place in the department's queue.
+	QueuePosition int `json:"queue_position,omitempty"`
+}
+
+func (s *Server) view(a baton.Actor, c *baton.Conversation, now time.Time) conversationView {
+	v := conversationView{Conversation: c}
+	if a.Role == baton.RoleCustomer && c.Handoff != nil {
+		// Customers see where they stand, not the internal reason or trigger.
+		cc := *c
+		cc.Handoff = nil
+		v.Conversation = &cc
+	}
+	if c.Mode == baton.ModeQueued && c.QueuedAt != nil {
+		w := int64(now.Sub(*c.QueuedAt) / time.Second)
+		v.WaitingSeconds = &w
+	}
+	return v
+}
+
+type createConversationRequest struct {
+	Channel baton.Channel `json:"channel"`
+	Locale  string        `json:"locale"`
+	Contact baton.Contact `json:"contact"`
+}
+
+func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) error {
+	var req createConversationRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Channel == "" {
+		req.Channel = baton.ChannelWeb
+	}
+	if len(req.Locale) > 35 {
+		return baton.Errorf(baton.EINVALID, "locale %q is not a language tag", req.Locale)
+	}
+	c, token, err := s.Engine.CreateConversation(r.Context(), baton.Conversation{Channel: req.Channel, Locale: req.Locale, Contact: req.Contact})
+	if err != nil {
+		return err
+	}
+	v := s.view(baton.Actor{Role: baton.RoleCustomer, ConversationID: c.ID}, c, time.Now())
+	v.CustomerToken = token
+	return writeJSON(w, http.StatusCreated, v)
+}
+
+func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
+	a, c, err := s.conversationFor(r, baton.RoleCustomer, baton.RoleAgent, baton.RoleAdmin, baton.RoleBot)
+	if err != nil {
+		return err
+	}
+	v := s.view(a, c, time.Now())
+	if c.Mode == baton.ModeQueued {
+		if q, err := s.Engine.Queue(r.Context(), c.Department); err == nil {
+			for i, qc := range q {
+				if qc.ID == c.ID {
+					v.QueuePosition = i + 1
+				}
+			}
+		}
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.require(r, baton.RoleAgent, baton.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := baton.ConversationFilter{Departments: q["department"]}
+	for _, m := range q["mode"] {
+		if !baton.Mode(m).Valid() {
+			return baton.Errorf(baton.EINVALID, "unknown mode %q", m)
+		}
+		f.Modes = append(f.Modes, baton.Mode(m))
+	}
+	if as := q.Get("assignee"); as == "me" && a.Agent != nil {
+		f.Assignee = a.Agent.ID
+	} else {
+		f.Assignee = as
+	}
+	limit, err := queryInt(r, "limit", 100)
+	if err != nil {
+		return err
+	}
+	f.Limit = int(limit)
+	list, err := s.Store.Conversations(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	out := []conversationView{}
+	for _, c := range list {
+		if a.CanSee(c) {
+			out = append(out, s.view(a, c, now))
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"conversations": out})
+}
+
+type postMessageRequest struct {
+	Text            string         `json:"text"`
+	ClientMessageID string         `json:"client_message_id"`
+	Private         bool           `json:"private"`
+	Buttons         []baton.Button `json:"buttons"`
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.require(r, baton.RoleCustomer, baton.RoleAgent, baton.RoleBot)
+	if err != nil {
+		return err
+	}
+	var req postMessageRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if len(req.ClientMessageID) > 200 {
+		return baton.Errorf(baton.EINVALID, "client_message_id is longer than 200 characters")
+	}
+	id := r.PathValue("id")
+	ctx := r.Context()
+	switch a.Role {
+	case baton.RoleCustomer:
+		m, err := s.Engine.CustomerMessage(ctx, id, req.Text, req.ClientMessageID)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, m)
+	case baton.RoleAgent:
+		if _, _, err := s.conversationFor(r, baton.RoleAgent); err != nil {
+			return err
+		}
+		m, err := s.Engine.AgentMessage(ctx, a.Agent, id, req.Text, req.ClientMessageID, req.Private)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, m)
+	default: // an external bot's reply
+		d, err := s.Engine.BotMessage(ctx, id, &baton.BotReply{Understood: true,
+			Messages: []baton.BotMessage{{Text: req.Text, Buttons: req.Buttons}}})
+		if baton.ErrorCode(err) == baton.ECONFLICT {
+			return writeJSON(w, http.StatusAccepted, map[string]any{"dropped": true, "reason": baton.ErrorMessage(err)})
+		} else if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, &d.Entries[0])
+	}
+}
+
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
+	a, c, err := s.conversationFor(r, baton.RoleCustomer, baton.RoleAgent, baton.RoleAdmin, baton.RoleBot)
+	if err != nil {
+		return err
+	}
+	after, err := queryInt(r, "after", 0)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit", 500)
+	if err != nil {
+		return err
+	}
+	if limit == 0 || limit > 1000 {
+		limit = 1000
+	}
+	msgs, err := s.Store.Messages(r.Context(), c.ID, after, int(limit))
+	if err != nil {
+		return err
+	}
+	if a.Role == baton.RoleCustomer {
+		msgs = customerVisible(msgs)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "last_seq": c.LastSeq})
+}
+
+func customerVisible(msgs []baton.Message) []baton.Message {
+	out := msgs[:0]
+	for _, m := range msgs {
+		if m.VisibleToCustomer() {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (s *Server) requestHandoff(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := s.conversationFor(r, baton.RoleBot, baton.RoleAgent, baton.RoleAdmin, baton.RoleCustomer)
+	if err != nil {
+		return err
+	}
+	var req baton.HandoffRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Trigger == "" {
+		switch a.Role {
+		case baton.RoleCustomer:
+			req.Trigger = baton.TriggerText
+		case baton.RoleAgent, baton.RoleAdmin:
+			req.Trigger = baton.TriggerAgent
+		default:
+			req.Trigger = baton.TriggerBot
+		}
+	}
+	c, err := s.Engine.RequestHandoff(r.Context(), r.PathValue("id"), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+}
+
+func (s *Server) claim(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := s.conversationFor(r, baton.RoleAgent)
+	if err != nil {
+		return err
+	}
+	c, err := s.Engine.Claim(r.Context(), a.Agent, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+}
+
+func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := s.conversationFor(r, baton.RoleAgent, baton.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Survey bool `json:"survey"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+	}
+	c, err := s.Engine.Release(r.Context(), a.Agent, r.PathValue("id"), req.Survey)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+}
+
+func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := s.conversationFor(r, baton.RoleAgent, baton.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Department string `json:"department"`
+		AgentID    string `json:"agent_id"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	var to lifecycle.TransferTarget
+	if req.Department != "" {
+		if to.Department = s.department(req.Department); to.Department == nil {
+			return baton.Errorf(baton.EINVALID, "unknown department %q", req.Department)
+		}
+	}
+	if req.AgentID != "" {
+		ag, err := s.Store.Agent(r.Context(), req.AgentID)
+		if baton.ErrorCode(err) == baton.ENOTFOUND {
+			return baton.Errorf(baton.EINVALID, "unknown agent %q", req.AgentID)
+		} else if err != nil {
+			return err
+		}
+		to.Agent = ag
+	}
+	c, err := s.Engine.Transfer(r.Context(), a.Agent, r.PathValue("id"), to)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+}
+
+func (s *Server) close(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := s.conversationFor(r, baton.RoleAgent, baton.RoleAdmin, baton.RoleCustomer)
+	if err != nil {
+		return err
+	}
+	who := string(a.Role)
+	if a.Agent != nil {
+		who = a.Agent.Name
+	}
+	c, err := s.Engine.Close(r.Context(), r.PathValue("id"), who)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+}
+
+func (s *Server) listSurveys(w http.ResponseWriter, r *http.Request) error {
+	_, c, err := s.conversationFor(r, baton.RoleAgent, baton.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	list, err := s.Store.Surveys(r.Context(), c.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"surveys": list})
+}
+
+type queueEntry struct {
+	Position int `json:"position"`
+	conversationView
+}
+
+func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.require(r, baton.RoleAgent, baton.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	depts := r.URL.Query()["department"]
+	if len(depts) == 0 {
+		if a.Agent != nil {
+			depts = a.Agent.Departments
+		} else {
+			for _, d := range s.Departments {
+				depts = append(depts, d.Name)
+			}
+		}
+	}
+	now := time.Now()
+	out := []queueEntry{}
+	for _, d := range depts {
+		if a.Agent != nil && !a.Agent.InDepartment(d) {
+			return baton.Errorf(baton.EFORBIDDEN, "you are not in department %q", d)
+		}
+		q, err := s.Engine.Queue(r.Context(), d)
+		if err != nil {
+			return err
+		}
+		for i, c := range q {
+			out = append(out, queueEntry{Position: i + 1, conversationView: s.view(a, c, now)})
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"queue": out})
+}
+
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAgent, baton.RoleAdmin); err != nil {
+		return err
+	}
+	status := baton.TicketStatus(r.URL.Query().Get("status"))
+	if status != "" && status != baton.TicketOpen && status != baton.TicketClosed {
+		return baton.Errorf(baton.EINVALID, "status must be open or closed")
+	}
+	list, err := s.Store.Tickets(r.Context(), status, 500)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []*baton.Ticket{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"tickets": list})
+}
+
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAgent, baton.RoleAdmin); err != nil {
+		return err
+	}
+	t, err := s.Store.Ticket(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, t)
+}

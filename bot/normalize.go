@@ -1,0 +1,36 @@
+package bot
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize prepares text for matching: lower case, accents and
+// Hebrew/Arabic diacritics removed, punctuation turned into spaces, runs of
+// spaces collapsed. "Ça va?" and "ca va" normalise alike.
+func Normalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := true
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r): // combining marks: accents, niqqud, harakat
+		case r == '\u0640': // Arabic tatweel
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+			space = false
+		case r == '\'' || r == '’':
+		default:
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// Tokens splits normalised text into words.
+func Tokens(s string) []string { return strings.Fields(Normalize(s)) }

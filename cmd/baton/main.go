@@ -1,0 +1,242 @@
+// Command baton runs the Baton handoff server.
+//
+//	baton serve [--addr 127.0.0.1:8080] [--data ./data] [--config baton.yaml]
+//	baton bench [flags]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/api"
+	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/engine"
+	"github.com/batonhq/baton/hub"
+	"github.com/batonhq/baton/lifecycle"
+	"github.com/batonhq/baton/sqlite"
+	"github.com/batonhq/baton/trigger"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "baton:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Baton hands conversations between a bot and human agents.
+
+Usage:
+  baton serve [--addr ADDR] [--data DIR] [--config FILE]
+  baton bench [--conversations N] [--clients N] [--duration D] [--rate R]
+
+Run "baton <command> -h" for a command's flags.
+`
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], getenv, stdout, stderr)
+	case "bench":
+		return bench(args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("BATON_CONFIG"), "config `file` (YAML); env BATON_CONFIG")
+	addr := fs.String("addr", "", "listen `address`; env BATON_ADDR (default 127.0.0.1:8080)")
+	data := fs.String("data", "", "data `directory` for the embedded database; env BATON_DATA (default ./data)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := LoadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+	if *data != "" {
+		cfg.Data = *data
+	}
+	logger := newLogger(cfg, stderr)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	app, err := open(ctx, cfg, logger, stdout)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		app.db.Close()
+		return err
+	}
+	logger.Info("baton listening", "addr", "http://"+ln.Addr().String(), "data", cfg.Data)
+	return app.run(ctx, ln)
+}
+
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cmpOr(cfg.Log.Level, "info"))); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// app is a wired Baton: database, engine, API.
+type app struct {
+	cfg    *Config
+	db     *sqlite.DB
+	engine *engine.Engine
+	api    *api.Server
+	logger *slog.Logger
+}
+
+func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Writer) (*app, error) {
+	db, err := sqlite.Open(filepath.Join(cfg.Data, "baton.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	adminHash, err := adminTokenHash(ctx, db, cfg.AdminToken, stdout)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	depts := cfg.DepartmentList()
+	byName := map[string]*baton.Department{}
+	for _, d := range depts {
+		byName[d.Name] = d
+	}
+	h := hub.New()
+	phrases := cfg.Triggers.Phrases
+	if phrases == nil {
+		phrases = trigger.DefaultPhrases
+	}
+	eng := &engine.Engine{
+		Store: db,
+		Rules: &lifecycle.Rules{
+			Departments:       func(name string) *baton.Department { return byName[name] },
+			DefaultDepartment: cfg.DefaultDepartment,
+			InactivityTimeout: cfg.InactivityTimeout,
+		},
+		Publisher:    h,
+		Bot:          bot.New(cfg.Bot),
+		Triggers:     trigger.NewPhrases(phrases),
+		UnknownLimit: cfg.UnknownLimit,
+		Logger:       logger,
+	}
+	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: adminHash, Departments: depts, Logger: logger}
+	return &app{cfg: cfg, db: db, engine: eng, api: srv, logger: logger}, nil
+}
+
+// adminTokenHash returns the hash of the admin token: from the environment,
+// or generated on first start, stored hashed and printed this once.
+func adminTokenHash(ctx context.Context, db *sqlite.DB, fromEnv string, stdout io.Writer) ([]byte, error) {
+	if fromEnv != "" {
+		return baton.HashToken(fromEnv), nil
+	}
+	stored, err := db.Setting(ctx, "admin_token_hash")
+	if err != nil {
+		return nil, err
+	}
+	if stored != "" {
+		var h []byte
+		if _, err := fmt.Sscanf(stored, "%x", &h); err != nil {
+			return nil, fmt.Errorf("stored admin token hash is corrupt: %w", err)
+		}
+		return h, nil
+	}
+	token := baton.NewToken(api.PrefixAdmin)
+	h := baton.HashToken(token)
+	if err := db.SetSetting(ctx, "admin_token_hash", fmt.Sprintf("%x", h)); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "\nBaton generated an admin token. It is shown only this once; keep it safe:\n\n    %s\n\n"+
+		"(set BATON_ADMIN_TOKEN to choose your own)\n\n", token)
+	return h, nil
+}
+
+// run serves until ctx ends, then shuts down in order: HTTP first, then the
+// background work, then the database.
+func (a *app) run(ctx context.Context, ln net.Listener) error {
+	baseCtx, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           a.api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	workDone := make(chan struct{})
+	go func() {
+		defer close(workDone)
+		names := make([]string, len(a.cfg.Departments))
+		for i, d := range a.cfg.Departments {
+			names[i] = d.Name
+		}
+		a.engine.Run(workCtx, time.Second, names)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	a.logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cancelBase() // ends WebSocket streams, which Shutdown does not wait for
+	if e := srv.Shutdown(shutdownCtx); e != nil && err == nil {
+		err = e
+	}
+	stopWork()
+	<-workDone
+	if e := a.db.Close(); e != nil && err == nil {
+		err = e
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+

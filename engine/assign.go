@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/lifecycle"
+)
+
+// Drain assigns the department's queue to online agents with free capacity,
+// highest priority and longest waiting first, until either runs out.
+func (e *Engine) Drain(ctx context.Context, dept string) {
+	e.drainMu.Lock()
+	defer e.drainMu.Unlock()
+	queue, err := e.Queue(ctx, dept)
+	if err != nil || len(queue) == 0 {
+		if err != nil {
+			e.logger().Error("drain: load queue", "department", dept, "err", err)
+		}
+		return
+	}
+	loads, err := e.loads(ctx)
+	if err != nil {
+		e.logger().Error("drain: load agents", "department", dept, "err", err)
+		return
+	}
+	for _, a := range lifecycle.PlanAssignments(dept, queue, loads) {
+		_, err := e.update(ctx, a.Conversation.ID, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+			return e.Rules.Assign(c, a.Agent, lifecycle.AssignAuto, e.now())
+		})
+		switch baton.ErrorCode(err) {
+		case "":
+			e.logger().Info("assigned", "conversation", a.Conversation.ID, "agent", a.Agent.ID, "department", dept)
+		case baton.ECONFLICT:
+			// Claimed or left the queue meanwhile; the next drain sees the truth.
+		default:
+			e.logger().Error("drain: assign", "conversation", a.Conversation.ID, "agent", a.Agent.ID, "err", err)
+		}
+	}
+}
+
+// Queue returns a department's waiting conversations in the order they are served.
+func (e *Engine) Queue(ctx context.Context, dept string) ([]*baton.Conversation, error) {
+	f := baton.ConversationFilter{Modes: []baton.Mode{baton.ModeQueued}}
+	if dept != "" {
+		f.Departments = []string{dept}
+	}
+	q, err := e.Store.Conversations(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	lifecycle.SortQueue(q)
+	return q, nil
+}
+
+func (e *Engine) loads(ctx context.Context) ([]baton.AgentLoad, error) {
+	agents, err := e.Store.Agents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := e.Store.ActiveCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loads := make([]baton.AgentLoad, len(agents))
+	for i, a := range agents {
+		loads[i] = baton.AgentLoad{Agent: a, Active: counts[a.ID]}
+	}
+	return loads, nil
+}
+
+// AgentLoads returns every agent with the conversations they hold now.
+func (e *Engine) AgentLoads(ctx context.Context) ([]baton.AgentLoad, error) { return e.loads(ctx) }
+
+// SetAgentStatus changes an agent's status. An agent coming online frees
+// capacity, so their departments' queues drain at once.
+func (e *Engine) SetAgentStatus(ctx context.Context, a *baton.Agent, status baton.AgentStatus) (*baton.Agent, error) {
+	if !status.Valid() {
+		return nil, baton.Errorf(baton.EINVALID, "unknown status %q (use online, away or offline)", status)
+	}
+	n := *a
+	n.Status = status
+	n.UpdatedAt = e.now()
+	if err := e.Store.UpdateAgent(ctx, &n); err != nil {
+		return nil, err
+	}
+	if e.Publisher != nil {
+		e.Publisher.Publish(baton.Event{Type: baton.EventTypeAgent, Agent: &n})
+	}
+	if status == baton.StatusOnline {
+		for _, d := range n.Departments {
+			e.Drain(ctx, d)
+		}
+	}
+	return &n, nil
+}
+
+// Run returns idle conversations to the bot and drains queues as a safety
+// net, every interval, until ctx ends. Because it works from stored
+// timestamps, the inactivity timers survive a restart.
+func (e *Engine) Run(ctx context.Context, interval time.Duration, departments []string) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		e.Tick(ctx, departments)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Tick does one round of Run's work at the engine's current time.
+func (e *Engine) Tick(ctx context.Context, departments []string) {
+	if e.Rules.InactivityTimeout > 0 {
+		ids, err := e.Store.IdleAgentConversations(ctx, e.now().Add(-e.Rules.InactivityTimeout), 500)
+		if err != nil {
+			e.logger().Error("inactivity: list idle conversations", "err", err)
+		}
+		for _, id := range ids {
+			_, err := e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+				return e.Rules.Timeout(c, e.now())
+			})
+			if err == nil {
+				e.logger().Info("returned to bot after inactivity", "conversation", id)
+			} else if baton.ErrorCode(err) != baton.ECONFLICT {
+				e.logger().Error("inactivity: return to bot", "conversation", id, "err", err)
+			}
+		}
+	}
+	for _, d := range departments {
+		e.Drain(ctx, d)
+	}
+}

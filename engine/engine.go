@@ -1,0 +1,420 @@
+// Package engine runs conversations: it loads their state, asks the
+// lifecycle core what follows each event, stores the decision durably,
+// publishes it, and assigns queued conversations to agents.
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/lifecycle"
+)
+
+// TriggerDetector looks for a handoff trigger in a customer's message.
+type TriggerDetector interface {
+	Detect(c *baton.Conversation, text string) *baton.HandoffRequest
+}
+
+// Engine is the conversation engine. Set the fields, then call Start.
+type Engine struct {
+	Store     baton.Store
+	Rules     *lifecycle.Rules
+	Publisher baton.Publisher
+	// Bot answers customers in bot mode; nil leaves them to external bots,
+	// which post their replies through the API.
+	Bot      baton.Bot
+	Triggers TriggerDetector
+	// UnknownLimit hands off after this many "did not understand" in a row; 0 never.
+	UnknownLimit int
+	// Now is the clock; tests set it to any instant.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// CacheSize bounds the conversations kept in memory.
+	CacheSize int
+
+	mu      sync.Mutex
+	cache   map[string]*entry
+	drainMu sync.Mutex
+}
+
+// entry is one conversation in memory. mu serialises the events of that
+// conversation; refs is guarded by Engine.mu.
+type entry struct {
+	mu        sync.Mutex
+	refs      int
+	conv      *baton.Conversation
+	clientIDs map[string]int64
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now == nil {
+		return time.Now().UTC().Truncate(time.Microsecond)
+	}
+	return e.Now().UTC().Truncate(time.Microsecond)
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Logger == nil {
+		return slog.Default()
+	}
+	return e.Logger
+}
+
+// acquire returns the conversation's entry, locked and loaded.
+func (e *Engine) acquire(ctx context.Context, id string) (*entry, error) {
+	e.mu.Lock()
+	if e.cache == nil {
+		e.cache = map[string]*entry{}
+	}
+	en, ok := e.cache[id]
+	if !ok {
+		en = &entry{}
+		e.cache[id] = en
+	}
+	en.refs++
+	e.mu.Unlock()
+
+	en.mu.Lock()
+	if en.conv == nil {
+		if err := e.load(ctx, id, en); err != nil {
+			e.release(id, en)
+			return nil, err
+		}
+	}
+	return en, nil
+}
+
+func (e *Engine) load(ctx context.Context, id string, en *entry) error {
+	c, err := e.Store.Conversation(ctx, id)
+	if err != nil {
+		return err
+	}
+	ids, err := e.Store.ClientMessageIDs(ctx, id)
+	if err != nil {
+		return err
+	}
+	en.conv, en.clientIDs = c, ids
+	return nil
+}
+
+func (e *Engine) release(id string, en *entry) {
+	en.mu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	en.refs--
+	limit := e.CacheSize
+	if limit <= 0 {
+		limit = 100_000
+	}
+	if en.refs == 0 && (en.conv == nil || len(e.cache) > limit) {
+		delete(e.cache, id)
+	}
+}
+
+// store commits a decision and, once it is durable, makes it the cached
+// state and publishes it.
+func (e *Engine) store(ctx context.Context, en *entry, d *lifecycle.Decision, create bool) error {
+	if d.Unchanged {
+		return nil
+	}
+	ch := d.Change()
+	ch.Create = create
+	if err := e.Store.Commit(ctx, ch); err != nil {
+		// The cached state may be stale (another writer); reload next time.
+		en.conv = nil
+		return err
+	}
+	prev := en.conv
+	en.conv = d.Conversation
+	if en.clientIDs == nil {
+		en.clientIDs = map[string]int64{}
+	}
+	for i := range d.Entries {
+		if id := d.Entries[i].ClientMessageID; id != "" {
+			en.clientIDs[id] = d.Entries[i].Seq
+		}
+	}
+	e.publish(prev, d)
+	return nil
+}
+
+func (e *Engine) publish(prev *baton.Conversation, d *lifecycle.Decision) {
+	if e.Publisher == nil {
+		return
+	}
+	c := d.Conversation
+	for i := range d.Entries {
+		e.Publisher.Publish(baton.Event{Type: baton.EventTypeMessage, Conversation: c, Message: &d.Entries[i]})
+	}
+	if prev == nil || prev.Mode != c.Mode || prev.Assignee != c.Assignee || prev.Department != c.Department ||
+		prev.Priority != c.Priority || prev.Survey != c.Survey {
+		e.Publisher.Publish(baton.Event{Type: baton.EventTypeConversation, Conversation: c})
+	}
+}
+
+// update runs decide on the current state of a conversation and stores the
+// result. If the store reports a concurrent change, the state is reloaded
+// and decide runs again (a few times at most).
+func (e *Engine) update(ctx context.Context, id string, decide func(c *baton.Conversation, en *entry) (*lifecycle.Decision, error)) (*lifecycle.Decision, error) {
+	for attempt := 0; ; attempt++ {
+		en, err := e.acquire(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		d, err := decide(en.conv, en)
+		if err == nil && d != nil {
+			if err = e.store(ctx, en, d, false); err != nil && baton.ErrorCode(err) == baton.ECONFLICT && attempt < 3 {
+				e.release(id, en)
+				continue
+			}
+		}
+		e.release(id, en)
+		if err != nil {
+			return nil, err
+		}
+		e.after(ctx, d)
+		return d, nil
+	}
+}
+
+// after carries out the work a stored decision leaves: assignment.
+func (e *Engine) after(ctx context.Context, d *lifecycle.Decision) {
+	if d == nil || d.Unchanged {
+		return
+	}
+	if d.Enqueued {
+		e.Drain(ctx, d.Conversation.Department)
+	}
+	if d.Freed != "" {
+		a, err := e.Store.Agent(ctx, d.Freed)
+		if err != nil {
+			e.logger().Error("load freed agent", "agent", d.Freed, "err", err)
+			return
+		}
+		for _, dept := range a.Departments {
+			e.Drain(ctx, dept)
+		}
+	}
+}
+
+// Conversation returns the current state of a conversation.
+func (e *Engine) Conversation(ctx context.Context, id string) (*baton.Conversation, error) {
+	en, err := e.acquire(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer e.release(id, en)
+	return en.conv, nil
+}
+
+// CreateConversation starts a conversation in bot mode and returns it with
+// the customer's token, which is shown only this once.
+func (e *Engine) CreateConversation(ctx context.Context, c baton.Conversation) (*baton.Conversation, string, error) {
+	token := baton.NewToken("cus")
+	c.ID = baton.NewID("c")
+	c.CustomerTokenHash = baton.HashToken(token)
+	d, err := e.Rules.Create(c, e.now())
+	if err != nil {
+		return nil, "", err
+	}
+	en := &entry{}
+	if err := e.store(ctx, en, d, true); err != nil {
+		return nil, "", err
+	}
+	return d.Conversation, token, nil
+}
+
+// CustomerMessage stores a customer's message and carries out what
+// follows: a bot answer, a handoff, a survey step. The same client message
+// id twice stores one message and returns the first.
+func (e *Engine) CustomerMessage(ctx context.Context, id, text, clientMessageID string) (*baton.Message, error) {
+	var dup int64
+	d, err := e.update(ctx, id, func(c *baton.Conversation, en *entry) (*lifecycle.Decision, error) {
+		if seq, ok := en.clientIDs[clientMessageID]; ok && clientMessageID != "" {
+			dup = seq
+			return nil, nil
+		}
+		now := e.now()
+		in := lifecycle.CustomerInput{Text: text, ClientMessageID: clientMessageID}
+		if e.Triggers != nil && (c.Mode == baton.ModeBot || c.Mode == baton.ModeHandoff || c.Mode == baton.ModeClosed) {
+			in.Handoff = e.Triggers.Detect(c, text)
+		}
+		d, err := e.Rules.CustomerMessage(c, in, now)
+		if err != nil {
+			return nil, err
+		}
+		if d.AskBot && e.Bot != nil {
+			if d, err = e.askBot(ctx, d, text, now); err != nil {
+				return nil, err
+			}
+		}
+		return d, e.place(ctx, d, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if dup != 0 {
+		return e.Store.Message(ctx, id, dup)
+	}
+	for i := range d.Entries {
+		if d.Entries[i].Author == baton.AuthorCustomer {
+			return &d.Entries[i], nil
+		}
+	}
+	return nil, errors.New("engine: customer message not in decision")
+}
+
+// askBot asks the inline bot and folds its answer into d. A bot that fails
+// hands the customer to a human: nobody is left without an answer.
+func (e *Engine) askBot(ctx context.Context, d *lifecycle.Decision, text string, now time.Time) (*lifecycle.Decision, error) {
+	c := d.Conversation
+	reply, err := e.Bot.Reply(ctx, baton.BotRequest{Conversation: c, Text: text})
+	if err != nil {
+		e.logger().Warn("bot failed; handing off", "conversation", c.ID, "err", err)
+		reply = &baton.BotReply{Understood: true, Handoff: &baton.HandoffRequest{Trigger: baton.TriggerBotFailure}}
+	}
+	next, err := e.Rules.BotReply(c, reply, e.UnknownLimit, now)
+	if err != nil {
+		return nil, err
+	}
+	return d.Then(next), nil
+}
+
+// place gathers the department's facts and places a handoff that is ready.
+func (e *Engine) place(ctx context.Context, d *lifecycle.Decision, now time.Time) error {
+	if d == nil || !d.NeedsPlacement {
+		return nil
+	}
+	f, err := e.facts(ctx, d.Conversation, now)
+	if err != nil {
+		return err
+	}
+	return e.Rules.Place(d, f, now)
+}
+
+func (e *Engine) facts(ctx context.Context, c *baton.Conversation, now time.Time) (lifecycle.Facts, error) {
+	agents, err := e.Store.Agents(ctx)
+	if err != nil {
+		return lifecycle.Facts{}, err
+	}
+	var f lifecycle.Facts
+	for _, a := range agents {
+		if a.Status != baton.StatusOffline && a.InDepartment(c.Department) {
+			f.Staffed = true
+			break
+		}
+	}
+	queue, err := e.Store.Conversations(ctx, baton.ConversationFilter{Modes: []baton.Mode{baton.ModeQueued}, Departments: []string{c.Department}})
+	if err != nil {
+		return f, err
+	}
+	me := c.Clone()
+	if me.QueuedAt == nil {
+		me.QueuedAt = &now
+	}
+	for _, q := range queue {
+		if q.ID != c.ID && lifecycle.QueueOrder(q, me) < 0 {
+			f.QueueAhead++
+		}
+	}
+	return f, nil
+}
+
+// BotMessage stores a reply from an external bot. If a human has the
+// conversation by now, the reply is dropped (ECONFLICT) and never shown.
+func (e *Engine) BotMessage(ctx context.Context, id string, reply *baton.BotReply) (*lifecycle.Decision, error) {
+	return e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+		now := e.now()
+		d, err := e.Rules.BotReply(c, reply, e.UnknownLimit, now)
+		if err != nil {
+			if baton.ErrorCode(err) == baton.ECONFLICT {
+				e.logger().Info("late bot reply dropped", "conversation", id, "mode", c.Mode)
+			}
+			return nil, err
+		}
+		return d, e.place(ctx, d, now)
+	})
+}
+
+// RequestHandoff starts the handoff procedure (the bot's handoff reply, or
+// an agent moving a bot conversation to a queue).
+func (e *Engine) RequestHandoff(ctx context.Context, id string, req baton.HandoffRequest) (*baton.Conversation, error) {
+	d, err := e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+		now := e.now()
+		d, err := e.Rules.RequestHandoff(c, req, now)
+		if err != nil {
+			return nil, err
+		}
+		return d, e.place(ctx, d, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e.Conversation(ctx, d.Conversation.ID)
+}
+
+// AgentMessage stores an agent's reply (taking the conversation over) or
+// private note.
+func (e *Engine) AgentMessage(ctx context.Context, a *baton.Agent, id, text, clientMessageID string, private bool) (*baton.Message, error) {
+	var dup int64
+	d, err := e.update(ctx, id, func(c *baton.Conversation, en *entry) (*lifecycle.Decision, error) {
+		if seq, ok := en.clientIDs[clientMessageID]; ok && clientMessageID != "" {
+			dup = seq
+			return nil, nil
+		}
+		return e.Rules.AgentMessage(c, a, text, clientMessageID, private, e.now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	if dup != 0 {
+		return e.Store.Message(ctx, id, dup)
+	}
+	return &d.Entries[len(d.Entries)-1], nil
+}
+
+// Claim gives the conversation to the agent; ECONFLICT if another has it.
+func (e *Engine) Claim(ctx context.Context, a *baton.Agent, id string) (*baton.Conversation, error) {
+	return e.result(e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+		return e.Rules.Assign(c, a, lifecycle.AssignClaim, e.now())
+	}))
+}
+
+// Release hands the conversation back to the bot, optionally with a survey.
+// A nil agent is an administrator.
+func (e *Engine) Release(ctx context.Context, a *baton.Agent, id string, survey bool) (*baton.Conversation, error) {
+	return e.result(e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+		return e.Rules.Release(c, a, survey, e.now())
+	}))
+}
+
+// Transfer moves the conversation to a department or an agent.
+func (e *Engine) Transfer(ctx context.Context, by *baton.Agent, id string, to lifecycle.TransferTarget) (*baton.Conversation, error) {
+	return e.result(e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+		now := e.now()
+		d, err := e.Rules.Transfer(c, by, to, now)
+		if err != nil {
+			return nil, err
+		}
+		return d, e.place(ctx, d, now)
+	}))
+}
+
+// Close ends the conversation.
+func (e *Engine) Close(ctx context.Context, id, who string) (*baton.Conversation, error) {
+	return e.result(e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+		return e.Rules.Close(c, who, e.now())
+	}))
+}
+
+func (e *Engine) result(d *lifecycle.Decision, err error) (*baton.Conversation, error) {
+	if err != nil {
+		return nil, err
+	}
+	// Assignment after the decision may have changed it again.
+	return e.Conversation(context.Background(), d.Conversation.ID)
+}
