@@ -189,4 +189,3 @@ func errNeedRole(roles ...baton.Role) error {
 	}
 	return baton.Errorf(baton.EFORBIDDEN, "this needs a %s token", strings.Join(names, " or "))
 }
-

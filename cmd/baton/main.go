@@ -239,4 +239,3 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	}
 	return err
 }
-
