@@ -379,42 +379,46 @@ func (e *Engine) AgentMessage(ctx context.Context, a *baton.Agent, id, text, cli
 
 // Claim gives the conversation to the agent; ECONFLICT if another has it.
 func (e *Engine) Claim(ctx context.Context, a *baton.Agent, id string) (*baton.Conversation, error) {
-	return e.result(e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+	d, err := e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
 		return e.Rules.Assign(c, a, lifecycle.AssignClaim, e.now())
-	}))
+	})
+	return e.result(ctx, d, err)
 }
 
 // Release hands the conversation back to the bot, optionally with a survey.
 // A nil agent is an administrator.
 func (e *Engine) Release(ctx context.Context, a *baton.Agent, id string, survey bool) (*baton.Conversation, error) {
-	return e.result(e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+	d, err := e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
 		return e.Rules.Release(c, a, survey, e.now())
-	}))
+	})
+	return e.result(ctx, d, err)
 }
 
 // Transfer moves the conversation to a department or an agent.
 func (e *Engine) Transfer(ctx context.Context, by *baton.Agent, id string, to lifecycle.TransferTarget) (*baton.Conversation, error) {
-	return e.result(e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+	d, err := e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
 		now := e.now()
 		d, err := e.Rules.Transfer(c, by, to, now)
 		if err != nil {
 			return nil, err
 		}
 		return d, e.place(ctx, d, now)
-	}))
+	})
+	return e.result(ctx, d, err)
 }
 
 // Close ends the conversation.
 func (e *Engine) Close(ctx context.Context, id, who string) (*baton.Conversation, error) {
-	return e.result(e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+	d, err := e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
 		return e.Rules.Close(c, who, e.now())
-	}))
+	})
+	return e.result(ctx, d, err)
 }
 
-func (e *Engine) result(d *lifecycle.Decision, err error) (*baton.Conversation, error) {
+func (e *Engine) result(ctx context.Context, d *lifecycle.Decision, err error) (*baton.Conversation, error) {
 	if err != nil {
 		return nil, err
 	}
 	// Assignment after the decision may have changed it again.
-	return e.Conversation(context.Background(), d.Conversation.ID)
+	return e.Conversation(ctx, d.Conversation.ID)
 }

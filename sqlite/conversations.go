@@ -23,8 +23,9 @@ var writeStatements = map[string]string{
 		last_agent = ?15, survey_step = ?16, ticket_id = ?17, unknown_streak = ?18, updated_at = ?20, queued_at = ?21,
 		assigned_at = ?22, last_customer_at = ?23, last_activity_at = ?24
 		WHERE id = ?1 AND version = ?2 - 1`,
-	"messageInsert": `INSERT INTO messages (conversation_id, seq, author, text, event, agent_id, client_message_id,
-		private, buttons, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	"messageInsert":  messageInsert(1),
+	"messageInsert2": messageInsert(2),
+	"messageInsert3": messageInsert(3),
 	"ticketInsert": `INSERT INTO tickets (id, conversation_id, department, priority, status, subject, trigger, details,
 		expected_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	"ticketClose": `UPDATE tickets SET status = 'closed', updated_at = ? WHERE id = ?`,
@@ -34,6 +35,13 @@ var writeStatements = map[string]string{
 		rating = CASE WHEN excluded.rating > 0 THEN excluded.rating ELSE rating END,
 		comment = CASE WHEN excluded.comment <> '' THEN excluded.comment ELSE comment END,
 		updated_at = excluded.updated_at`,
+}
+
+var messageStatements = []string{"messageInsert", "messageInsert2", "messageInsert3"}
+
+func messageInsert(rows int) string {
+	return `INSERT INTO messages (conversation_id, seq, author, text, event, agent_id, client_message_id, private, buttons,
+		created_at) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
 }
 
 // Commit applies a change atomically and durably; see baton.Change.
@@ -100,10 +108,18 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 			}
 			return baton.Errorf(baton.ECONFLICT, "conversation %s changed concurrently", c.ID)
 		}
-		for _, m := range msgs {
-			if _, err := w.exec("messageInsert", m...); err != nil {
-				return fmt.Errorf("store message %s/%v: %w", c.ID, m[1], err)
+		// Most changes append two or three entries (a customer message and
+		// the bot's answer): one statement stores them all.
+		for rest := msgs; len(rest) > 0; {
+			n := min(len(rest), 3)
+			args := make([]any, 0, n*len(rest[0]))
+			for _, m := range rest[:n] {
+				args = append(args, m...)
 			}
+			if _, err := w.exec(messageStatements[n-1], args...); err != nil {
+				return fmt.Errorf("store messages of %s from seq %v: %w", c.ID, rest[0][1], err)
+			}
+			rest = rest[n:]
 		}
 		if ticket != nil {
 			if _, err := w.exec("ticketInsert", ticket...); err != nil {

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -39,6 +40,9 @@ type DB struct {
 	ops   chan *op
 	done  chan struct{}
 	stmts map[string]*sql.Stmt
+
+	stopCheckpoints, checkpointsDone chan struct{}
+	commits, committedOps            atomic.Int64
 }
 
 // Open opens (creating if needed) the database at path, runs pending
@@ -60,14 +64,18 @@ func Open(path string) (*DB, error) {
 	}
 	// journal_mode=WAL persists in the file; synchronous=FULL makes every
 	// commit fsync the WAL, so a committed write survives a power loss.
-	write, err := sql.Open("sqlite", dsn("journal_mode(WAL)", "synchronous(FULL)")+"&_txlock=immediate")
+	// The writer never checkpoints: checkpointer does, on its own
+	// connection, so copying the WAL back into the database file never
+	// delays a commit.
+	write, err := sql.Open("sqlite", dsn("journal_mode(WAL)", "synchronous(FULL)", "wal_autocheckpoint(0)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
-	db := &DB{Path: path, write: write, ops: make(chan *op, QueueSize), done: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
+	db := &DB{Path: path, write: write, ops: make(chan *op, QueueSize), done: make(chan struct{}),
+		stmts: map[string]*sql.Stmt{}, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
 	if err := db.migrate(); err != nil {
 		write.Close()
 		return nil, err
@@ -89,13 +97,39 @@ func Open(path string) (*DB, error) {
 		db.stmts[name] = s
 	}
 	go db.writer()
+	go db.checkpointer()
 	return db, nil
+}
+
+// CheckpointInterval is how often the WAL is copied back into the database file.
+const CheckpointInterval = 250 * time.Millisecond
+
+// checkpointer copies committed WAL frames into the database file in the
+// background. A passive checkpoint never blocks the writer or readers;
+// once it has caught up, the writer starts the WAL over from the top.
+func (db *DB) checkpointer() {
+	defer close(db.checkpointsDone)
+	t := time.NewTicker(CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCheckpoints:
+			return
+		case <-t.C:
+			// Errors (SQLITE_BUSY while another checkpoint runs) are retried next tick.
+			db.read.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
 
 // Close stops the writer after the writes already queued and closes the database.
 func (db *DB) Close() error {
+	close(db.stopCheckpoints)
+	<-db.checkpointsDone
 	close(db.ops)
 	<-db.done
+	// Fold the WAL into the database file so a clean shutdown leaves one file.
+	db.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	return db.closeConns()
 }
 
@@ -183,4 +217,10 @@ func fromNullMicros(v sql.NullInt64) *time.Time {
 	}
 	t := fromMicros(v.Int64)
 	return &t
+}
+
+// OpenReadOnly opens the database at path for reading only, for tools
+// that inspect it; the server must not be writing it.
+func OpenReadOnly(path string) (*sql.DB, error) {
+	return sql.Open("sqlite", "file:"+path+"?mode=ro")
 }

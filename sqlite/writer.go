@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/batonhq/baton"
 )
@@ -49,30 +50,70 @@ func (db *DB) do(ctx context.Context, fn func(w *wtx) error) error {
 
 // writer commits queued ops in batches: it takes what has queued up while
 // the previous commit was syncing, so the cost of one fsync is shared.
+// Under load (the last batch was not a lone write) it lingers briefly for
+// more writes to join: a little latency buys much larger batches.
 func (db *DB) writer() {
 	defer close(db.done)
 	batch := make([]*op, 0, MaxBatch)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	busy := false
 	for first := range db.ops {
 		batch = append(batch[:0], first)
-	fill:
-		for len(batch) < MaxBatch {
+		open := db.fill(&batch, nil)
+		if open && busy && len(batch) < MaxBatch {
+			timer.Reset(Linger)
+			open = db.fill(&batch, timer.C)
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		}
+		busy = len(batch) > 1
+		db.commit(batch)
+	}
+}
+
+// Linger is how long the writer waits for more writes to join a batch
+// when it is busy.
+const Linger = 200 * time.Microsecond
+
+// fill adds queued ops to the batch until it is full, the queue is empty
+// (when wait is nil) or wait fires. It returns false if the queue is closed.
+func (db *DB) fill(batch *[]*op, wait <-chan time.Time) bool {
+	for len(*batch) < MaxBatch {
+		if wait == nil {
 			select {
 			case o, ok := <-db.ops:
 				if !ok {
-					break fill
+					return false
 				}
-				batch = append(batch, o)
+				*batch = append(*batch, o)
 			default:
-				break fill
+				return true
 			}
+			continue
 		}
-		db.commit(batch)
+		select {
+		case o, ok := <-db.ops:
+			if !ok {
+				return false
+			}
+			*batch = append(*batch, o)
+		case <-wait:
+			return true
+		}
 	}
+	return true
 }
 
 func (db *DB) commit(batch []*op) {
 	results, err := db.run(batch)
 	if err == nil {
+		db.commits.Add(1)
+		db.committedOps.Add(int64(len(batch)))
 		for i, o := range batch {
 			o.err <- results[i]
 		}
@@ -110,4 +151,15 @@ func (db *DB) run(batch []*op) ([]error, error) {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
 	return results, nil
+}
+
+// WriterStats counts the writer's transactions and the writes they carried.
+type WriterStats struct {
+	Commits int64 // transactions committed (one fsync each)
+	Writes  int64 // write requests committed in them
+}
+
+// Stats returns the writer's counters since Open.
+func (db *DB) Stats() WriterStats {
+	return WriterStats{Commits: db.commits.Load(), Writes: db.committedOps.Load()}
 }

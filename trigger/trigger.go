@@ -3,6 +3,8 @@
 package trigger
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/batonhq/baton"
@@ -14,6 +16,7 @@ import (
 // languages ("agent please").
 type Phrases struct {
 	byLocale map[string][]string
+	locales  []string // sorted, so detection is deterministic
 }
 
 // NewPhrases normalises the phrase lists once.
@@ -26,6 +29,7 @@ func NewPhrases(lists map[string][]string) *Phrases {
 			}
 		}
 	}
+	p.locales = slices.Sorted(maps.Keys(p.byLocale))
 	return p
 }
 
@@ -36,7 +40,7 @@ func (p *Phrases) Detect(c *baton.Conversation, text string) *baton.HandoffReque
 		return &baton.HandoffRequest{Trigger: baton.TriggerText,
 			Reason: "the customer asked for a person (\u201c" + strings.TrimSpace(ph) + "\u201d)"}
 	}
-	for locale := range p.byLocale {
+	for _, locale := range p.locales {
 		if locale == c.Locale {
 			continue
 		}

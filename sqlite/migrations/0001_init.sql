@@ -32,7 +32,11 @@ CREATE INDEX conversations_assignee ON conversations (assignee) WHERE mode = 'ag
 CREATE INDEX conversations_mode ON conversations (mode, updated_at);
 
 -- The timeline: messages and system events, numbered per conversation.
+-- Rows are appended in rowid order, so a commit of many conversations'
+-- messages touches few table pages. client_message_id needs no unique
+-- index: a conversation's writes are serialised by its version.
 CREATE TABLE messages (
+    id                INTEGER PRIMARY KEY,
     conversation_id   TEXT NOT NULL,
     seq               INTEGER NOT NULL,
     author            TEXT NOT NULL,
@@ -42,11 +46,9 @@ CREATE TABLE messages (
     client_message_id TEXT,
     private           INTEGER NOT NULL DEFAULT 0,
     buttons           TEXT,
-    created_at        INTEGER NOT NULL,
-    PRIMARY KEY (conversation_id, seq)
-) WITHOUT ROWID;
-CREATE UNIQUE INDEX messages_client_id ON messages (conversation_id, client_message_id)
-    WHERE client_message_id IS NOT NULL;
+    created_at        INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX messages_seq ON messages (conversation_id, seq);
 
 CREATE TABLE agents (
     id             TEXT PRIMARY KEY,
