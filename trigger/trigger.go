@@ -66,7 +66,7 @@ var DefaultPhrases = map[string][]string{
 	"en": {"agent", "human", "a person", "real person", "talk to someone", "speak to someone", "customer service", "representative", "operator"},
 	"nl": {"medewerker", "mens", "iemand spreken", "echte persoon", "klantenservice"},
 	"de": {"mitarbeiter", "mensch", "kundenservice", "echte person"},
-	"fr": {"conseiller", "humain", "une personne", "parler a quelqu un", "service client"},
+	"fr": {"conseiller", "humain", "une personne", "parler à quelqu'un", "service client"},
 	"es": {"agente", "humano", "una persona", "hablar con alguien", "atencion al cliente"},
 	"he": {"נציג", "נציגה", "בן אדם", "אדם אמיתי", "שירות לקוחות"},
 	"ar": {"موظف", "انسان", "شخص حقيقي", "خدمة العملاء"},

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadConfigDemo(t *testing.T) {
+	c, err := LoadConfig("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.Data != "./data" || c.InactivityTimeout != 30*time.Minute ||
+		c.DefaultDepartment != "support" || len(c.Departments) != 1 || len(c.Bot.Intents) < 4 || c.UnknownLimit != 2 {
+		t.Fatalf("demo config: %+v", c)
+	}
+}
+
+func TestLoadConfigFileThenEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "baton.yaml")
+	os.WriteFile(path, []byte("addr: 0.0.0.0:9000\ninactivity_timeout: 10m\ndepartments:\n  - name: billing\n  - name: sales\ndefault_department: sales\n"), 0o600)
+	secret := filepath.Join(t.TempDir(), "admin")
+	os.WriteFile(secret, []byte("a-very-long-admin-token-from-file\n"), 0o600)
+	c, err := LoadConfig(path, env(map[string]string{"BATON_DATA": "/var/lib/baton", "BATON_INACTIVITY_TIMEOUT": "45m", "BATON_ADMIN_TOKEN_FILE": secret}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "0.0.0.0:9000" || c.Data != "/var/lib/baton" || c.InactivityTimeout != 45*time.Minute ||
+		len(c.Departments) != 2 || c.DefaultDepartment != "sales" || c.AdminToken != "a-very-long-admin-token-from-file" {
+		t.Fatalf("config: %+v", c)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	tests := map[string]struct {
+		file string
+		env  map[string]string
+		want string
+	}{
+		"bad yaml":             {file: "addr: [", want: "config"},
+		"unknown default dept": {file: "default_department: nope", want: `default_department "nope"`},
+		"duplicate department": {file: "departments: [{name: a}, {name: a}]\ndefault_department: a", want: "defined twice"},
+		"bad detail kind":      {file: "departments: [{name: a, required: [{key: x, kind: shoe}]}]\ndefault_department: a", want: "kind must be"},
+		"bad duration env":     {env: map[string]string{"BATON_INACTIVITY_TIMEOUT": "soon"}, want: "BATON_INACTIVITY_TIMEOUT"},
+		"short admin token":    {env: map[string]string{"BATON_ADMIN_TOKEN": "short"}, want: "at least 20"},
+		"missing token file":   {env: map[string]string{"BATON_ADMIN_TOKEN_FILE": "/nonexistent"}, want: "BATON_ADMIN_TOKEN_FILE"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := ""
+			if tt.file != "" {
+				path = filepath.Join(t.TempDir(), "baton.yaml")
+				os.WriteFile(path, []byte(tt.file), 0o600)
+			}
+			_, err := LoadConfig(path, env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
