@@ -18,7 +18,7 @@ type snapshot struct {
 }
 
 type convState struct {
-	Version                              float64
+	Version                              int64
 	Mode, Department, Priority, Assignee string
 	LastSeq                              int64
 	Entries                              int
@@ -39,11 +39,13 @@ func (ts *testServer) snapshot(tb testing.TB) snapshot {
 		Conversations []conversationResp `json:"conversations"`
 	}
 	ts.request(tb, "GET", "/api/v1/conversations?limit=1000", adminToken, nil).want(tb, http.StatusOK, &list)
-	for _, c := range list.Conversations {
-		raw := ts.request(tb, "GET", "/api/v1/conversations/"+c.ID, adminToken, nil)
-		raw.want(tb, http.StatusOK, &c)
+	for _, listed := range list.Conversations { // as stored
+		c := ts.conversation(tb, listed.ID, adminToken) // as the engine has it
+		if c.Version != listed.Version {
+			tb.Errorf("conversation %s: the list shows version %d, GET shows %d", c.ID, listed.Version, c.Version)
+		}
 		m := ts.messages(tb, c.ID, adminToken, 0)
-		s.Conversations[c.ID] = convState{Version: raw.object(tb)["version"].(float64), Mode: c.Mode,
+		s.Conversations[c.ID] = convState{Version: c.Version, Mode: c.Mode,
 			Department: c.Department, Priority: c.Priority, Assignee: c.Assignee, LastSeq: m.LastSeq, Entries: len(m.Messages)}
 	}
 	return s
@@ -342,7 +344,7 @@ func TestMessagesAfter(t *testing.T) {
 			t.Errorf("after=%d: messages is not an array: %s", after, r.Body)
 		}
 		want := all.Messages[min(after, all.LastSeq):]
-		if !reflect.DeepEqual(got.Messages, want) && !(len(got.Messages) == 0 && len(want) == 0) {
+		if !reflect.DeepEqual(got.Messages, want) {
 			t.Errorf("after=%d: got %d entries %+v, want %d", after, len(got.Messages), got.Messages, len(want))
 		}
 		if got.LastSeq != all.LastSeq {
@@ -457,9 +459,9 @@ func TestBotHandoff(t *testing.T) {
 	// One handoff at a time.
 	ts.request(t, "POST", "/api/v1/conversations/"+c.ID+"/handoff", botToken, map[string]string{"reason": "again"}).
 		wantError(t, http.StatusConflict, "conflict")
-	evs := events(ts.messages(t, c.ID, adminToken, 0).Messages)
-	if countEvent(ts.messages(t, c.ID, adminToken, 0).Messages, "handoff_requested") != 1 || !slices.Contains(evs, "queued") {
-		t.Errorf("timeline events %v, want one handoff_requested and a queued", evs)
+	msgs := ts.messages(t, c.ID, adminToken, 0).Messages
+	if countEvent(msgs, "handoff_requested") != 1 || countEvent(msgs, "queued") != 1 {
+		t.Errorf("timeline events %v, want one handoff_requested and one queued", events(msgs))
 	}
 }
 
@@ -547,6 +549,13 @@ func TestClaimReleaseTransfer(t *testing.T) {
 	action(bo.Token, "claim", nil).wantError(t, http.StatusForbidden, "forbidden") // not in support
 	action(ben.Token, "transfer", map[string]string{"department": "billing"}).wantError(t, http.StatusForbidden, "forbidden")
 	action(ben.Token, "release", nil).wantError(t, http.StatusForbidden, "forbidden")
+
+	before := ts.messages(t, c.ID, adminToken, 0).LastSeq
+	action(ben.Token, "messages", map[string]string{"text": "Ben here!"}).wantError(t, http.StatusConflict, "conflict")
+	if after := ts.messages(t, c.ID, adminToken, 0).LastSeq; after != before {
+		t.Errorf("a refused reply was stored: last_seq %d → %d", before, after)
+	}
+	ts.postMessage(t, c.ID, ben.Token, map[string]any{"text": "I can take it if needed", "private": true}) // notes are fine
 
 	check(action(ana.Token, "transfer", map[string]string{"agent_id": ben.ID}), "agent", "support", ben.ID)
 	check(action(ben.Token, "transfer", map[string]string{"department": "billing"}), "queued", "billing", "")
@@ -763,6 +772,103 @@ func TestConcurrentClaims(t *testing.T) {
 	for _, m := range msgs {
 		if m.Event == "assigned" && m.AgentID != all[winner].ID {
 			t.Errorf("assigned event names %s, the winner is %s", m.AgentID, all[winner].ID)
+		}
+	}
+}
+
+// TestAutoAssignment: a queued conversation goes to the first agent of its
+// department who comes online; away agents get nothing automatically.
+func TestAutoAssignment(t *testing.T) {
+	ts := newTestServer(t)
+	ana := ts.signedInAgent(t, "Ana", "support")
+	bo := ts.signedInAgent(t, "Bo", "billing")
+	c := ts.queuedConversation(t)
+
+	ts.setStatus(t, bo.Token, "online") // another department
+	if got := ts.conversation(t, c.ID, adminToken); got.Mode != "queued" {
+		t.Fatalf("billing's agent coming online changed a support conversation to %s/%q", got.Mode, got.Assignee)
+	}
+	ts.setStatus(t, ana.Token, "online")
+	got := ts.conversation(t, c.ID, adminToken)
+	if got.Mode != "agent" || got.Assignee != ana.ID {
+		t.Fatalf("after Ana came online: %s/%q, want agent/%s", got.Mode, got.Assignee, ana.ID)
+	}
+	if msgs := ts.messages(t, c.ID, adminToken, 0).Messages; countEvent(msgs, "assigned") != 1 {
+		t.Errorf("timeline events %v, want one assigned", events(msgs))
+	}
+	// Online with free capacity: the next handoff is assigned at once.
+	d := ts.askForPerson(t)
+	if got := ts.conversation(t, d.ID, adminToken); got.Mode != "agent" || got.Assignee != ana.ID {
+		t.Errorf("a new handoff with Ana online: %s/%q, want agent/%s", got.Mode, got.Assignee, ana.ID)
+	}
+}
+
+// Known bugs: each test states the contract and is skipped until the bug
+// named in its skip message is fixed.
+
+// TestCustomerCannotChoosePriority: routing picks the priority; a customer
+// who asks for a person must not move themselves ahead of everyone else,
+// nor pose as another trigger.
+func TestCustomerCannotChoosePriority(t *testing.T) {
+	t.Skip("BUG: api/conversations.go requestHandoff passes a customer's priority, trigger, department and reason to the engine as given")
+	ts := newTestServer(t)
+	botToken := ts.createIntegration(t, "external-bot")
+	ts.signedInAgent(t, "Ana", "support")
+	earlier := ts.createConversation(t)
+	ts.request(t, "POST", "/api/v1/conversations/"+earlier.ID+"/handoff", botToken, map[string]string{"priority": "high"}).
+		want(t, http.StatusOK, nil)
+
+	c := ts.createConversation(t)
+	r := ts.request(t, "POST", "/api/v1/conversations/"+c.ID+"/handoff", c.CustomerToken,
+		map[string]string{"priority": "urgent", "trigger": "bot_failure"})
+	if r.Status != http.StatusOK {
+		r.wantError(t, http.StatusBadRequest, "invalid") // refusing is fine too
+	}
+	got := ts.conversation(t, c.ID, adminToken)
+	if got.Priority == "urgent" || (got.Handoff != nil && got.Handoff.Trigger == "bot_failure") {
+		t.Errorf("the customer set priority %q and trigger %v", got.Priority, got.Handoff)
+	}
+	var q queueResp
+	ts.request(t, "GET", "/api/v1/queue", adminToken, nil).want(t, http.StatusOK, &q)
+	if len(q.Queue) > 0 && q.Queue[0].ID == c.ID {
+		t.Errorf("the customer jumped the queue ahead of %s", earlier.ID)
+	}
+}
+
+// TestClientMessageIDsPerAuthor: an agent's message must never be swallowed
+// because the customer used the same client_message_id (clients often
+// number their messages 1, 2, 3...).
+func TestClientMessageIDsPerAuthor(t *testing.T) {
+	t.Skip("BUG: engine/engine.go CustomerMessage and AgentMessage share one client_message_id namespace per conversation " +
+		"(entry.clientIDs, Store.ClientMessageIDs), so an agent's reply with the customer's id returns the customer's message and is not stored")
+	ts := newTestServer(t)
+	ana := ts.signedInAgent(t, "Ana", "support")
+	c := ts.createConversation(t)
+	ts.postMessage(t, c.ID, c.CustomerToken, map[string]string{"text": "hello", "client_message_id": "1"})
+	m := ts.postMessage(t, c.ID, ana.Token, map[string]string{"text": "Hi, Ana here.", "client_message_id": "1"})
+	if m.Author != "agent" || m.Text != "Hi, Ana here." {
+		t.Errorf("the agent's reply was answered with %+v", m)
+	}
+}
+
+// TestErrorMessagesHideInternals: error messages speak JSON, not Go.
+func TestErrorMessagesHideInternals(t *testing.T) {
+	t.Skip("BUG: api/api.go decode reports json.UnmarshalTypeError with Go type names (\"must be a baton.Contact\", \"field \\\"\\\" must be a api.postMessageRequest\")")
+	ts := newTestServer(t)
+	c := ts.createConversation(t)
+	for _, tt := range []struct{ path, token, body string }{
+		{"/api/v1/conversations", "", `{"contact":"Dana"}`},
+		{"/api/v1/conversations/" + c.ID + "/messages", c.CustomerToken, `["hi"]`},
+		{"/api/v1/agents", adminToken, `{"name":"Bo","departments":"support"}`},
+	} {
+		r := ts.request(t, "POST", tt.path, tt.token, rawBody(tt.body))
+		r.wantError(t, http.StatusBadRequest, "invalid")
+		var e apiError
+		if json.Unmarshal(r.Body, &e) == nil && e.Error != nil {
+			if msg := e.Error.Message; strings.Contains(msg, "baton.") || strings.Contains(msg, "api.") ||
+				strings.Contains(msg, "[]") || strings.Contains(msg, `field ""`) {
+				t.Errorf("POST %s %s: message %q shows Go internals", tt.path, tt.body, msg)
+			}
 		}
 	}
 }

@@ -267,6 +267,7 @@ type agentResp struct {
 
 type conversationResp struct {
 	ID             string        `json:"id"`
+	Version        int64         `json:"version"`
 	CustomerToken  string        `json:"customer_token"`
 	Mode           string        `json:"mode"`
 	Department     string        `json:"department"`
@@ -407,13 +408,20 @@ func (ts *testServer) messages(tb testing.TB, convID, token string, after int64)
 	return m
 }
 
-// queuedConversation starts a conversation and hands it to a human: the
-// customer asks for a person. Some agent of the department must be signed
-// in, else the handoff becomes a ticket.
-func (ts *testServer) queuedConversation(tb testing.TB) conversationResp {
+// askForPerson starts a conversation whose customer asks for a person (the
+// text trigger), which hands it to the default department, support.
+func (ts *testServer) askForPerson(tb testing.TB) conversationResp {
 	tb.Helper()
 	c := ts.createConversation(tb)
 	ts.postMessage(tb, c.ID, c.CustomerToken, "I want to talk to a human please")
+	return c
+}
+
+// queuedConversation is askForPerson when nobody of support is online but
+// somebody is signed in: the conversation waits in the queue.
+func (ts *testServer) queuedConversation(tb testing.TB) conversationResp {
+	tb.Helper()
+	c := ts.askForPerson(tb)
 	got := ts.conversation(tb, c.ID, adminToken)
 	if got.Mode != "queued" {
 		tb.Fatalf("after asking for a person the conversation is %q, want queued", got.Mode)

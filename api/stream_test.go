@@ -226,9 +226,10 @@ func TestCustomerStreamAccessToken(t *testing.T) {
 // answers with the API's error shape.
 func TestStreamRefused(t *testing.T) {
 	ts := newTestServer(t)
+	ts.signedInAgent(t, "Ana", "support")
 	billing := ts.signedInAgent(t, "Bo", "billing")
 	a := ts.createConversation(t)
-	b := ts.queuedConversationWithAgent(t)
+	b := ts.queuedConversation(t)
 	stream := func(id string) string { return "/api/v1/conversations/" + id + "/stream" }
 
 	tests := []struct {
@@ -263,14 +264,6 @@ func TestStreamRefused(t *testing.T) {
 			response{Status: resp.StatusCode, Header: resp.Header, Body: body}.wantError(t, tt.status, tt.code)
 		})
 	}
-}
-
-// queuedConversationWithAgent is queuedConversation on a server that may
-// have no support agent yet.
-func (ts *testServer) queuedConversationWithAgent(tb testing.TB) conversationResp {
-	tb.Helper()
-	ts.signedInAgent(tb, "Sam", "support")
-	return ts.queuedConversation(tb)
 }
 
 // TestAgentStream follows an agent's departments: new messages after a
