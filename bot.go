@@ -26,6 +26,9 @@ type BotReply struct {
 	// Understood is false when the bot fell back to "I did not understand".
 	Understood bool   `json:"understood"`
 	Intent     string `json:"intent,omitempty"`
+	// ClientMessageID is the external bot's id for this reply: the same id
+	// twice stores one reply.
+	ClientMessageID string `json:"client_message_id,omitempty"`
 }
 
 // BotMessage is one bot message with optional quick replies.

@@ -11,8 +11,11 @@ const (
 type Event struct {
 	Type         string        `json:"type"`
 	Conversation *Conversation `json:"conversation,omitempty"`
-	Message      *Message      `json:"message,omitempty"`
-	Agent        *Agent        `json:"agent,omitempty"`
+	// Previous is the conversation before a state change, so a subscriber
+	// can tell that a conversation left its view (transferred away).
+	Previous *Conversation `json:"-"`
+	Message  *Message      `json:"message,omitempty"`
+	Agent    *Agent        `json:"agent,omitempty"`
 }
 
 // Publisher delivers events to subscribers. Publish never blocks.

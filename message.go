@@ -45,6 +45,13 @@ type Message struct {
 	CreatedAt       time.Time `json:"created_at"`
 }
 
+// ClientKey names a client message id within a conversation. Each sender
+// (the customer, each agent, the bot) numbers its messages on its own, so
+// the same id from two senders is two messages.
+func ClientKey(author Author, agentID, clientMessageID string) string {
+	return string(author) + "/" + agentID + "/" + clientMessageID
+}
+
 // VisibleToCustomer reports whether the customer may see this entry.
 func (m *Message) VisibleToCustomer() bool { return !m.Private }
 

@@ -38,8 +38,8 @@ type Store interface {
 
 	Conversation(ctx context.Context, id string) (*Conversation, error)
 	Conversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error)
-	// ClientMessageIDs returns the client message ids of a conversation
-	// with the seq each was stored under.
+	// ClientMessageIDs returns the client message ids of a conversation,
+	// keyed by ClientKey, with the seq each was stored under.
 	ClientMessageIDs(ctx context.Context, conversationID string) (map[string]int64, error)
 	Message(ctx context.Context, conversationID string, seq int64) (*Message, error)
 	// Messages returns up to limit entries with seq > after, in order.

@@ -5,9 +5,11 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -63,11 +65,43 @@ func (s *Server) Handler() http.Handler {
 	h("GET /healthz", func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("/api/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
-		return baton.Errorf(baton.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path)
-	}))
-	return mux
+	return s.jsonFallbacks(mux)
 }
+
+// jsonFallbacks answers requests that match no route (404) or a route with
+// another method (405) with the API's JSON error instead of plain text.
+func (s *Server) jsonFallbacks(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r) // sets the path values Handler leaves out
+			return
+		}
+		// ServeMux decides between 404 and 405 (and sets Allow); keep its
+		// decision, replace its body.
+		rec := &statusRecorder{header: http.Header{}}
+		h, _ := mux.Handler(r)
+		h.ServeHTTP(rec, r)
+		if allow := rec.header.Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		err := baton.Errorf(baton.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path)
+		if rec.status == http.StatusMethodNotAllowed {
+			writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]string{
+				"code": "method_not_allowed", "message": fmt.Sprintf("%s is not allowed here; use %s", r.Method, rec.header.Get("Allow"))}})
+			return
+		}
+		s.writeError(w, r, err)
+	})
+}
+
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *statusRecorder) Header() http.Header         { return r.header }
+func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *statusRecorder) WriteHeader(status int)      { r.status = status }
 
 // handlerFunc is an HTTP handler that returns its error instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -140,11 +174,14 @@ func decode(r *http.Request, v any) error {
 		case errors.As(err, &tooLarge):
 			return baton.Errorf(baton.ETOOLARGE, "request body is larger than %d bytes", tooLarge.Limit)
 		case errors.Is(err, io.EOF):
-			return baton.Errorf(baton.EINVALID, "request body is empty; send a JSON object")
+			return baton.Errorf(baton.EINVALID, errEmptyBody)
 		case errors.As(err, &syntax):
 			return baton.Errorf(baton.EINVALID, "malformed JSON at byte %d: %v", syntax.Offset, err)
 		case errors.As(err, &typeErr):
-			return baton.Errorf(baton.EINVALID, "field %q must be a %s", typeErr.Field, typeErr.Type)
+			if typeErr.Field == "" {
+				return baton.Errorf(baton.EINVALID, "request body must be a JSON object")
+			}
+			return baton.Errorf(baton.EINVALID, "field %q must be %s", typeErr.Field, jsonKind(typeErr.Type))
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return baton.Errorf(baton.EINVALID, "malformed JSON: unexpected end of body")
 		default:
@@ -160,6 +197,37 @@ func decode(r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// jsonKind names a Go type the way a JSON client thinks of it.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "an object"
+}
+
+// decodeOptional is decode for a body that may be left out entirely.
+func decodeOptional(r *http.Request, v any) error {
+	err := decode(r, v)
+	if err != nil && baton.ErrorMessage(err) == errEmptyBody {
+		return nil
+	}
+	return err
+}
+
+const errEmptyBody = "request body is empty; send a JSON object"
 
 func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	v := r.URL.Query().Get(name)
@@ -187,5 +255,9 @@ func errNeedRole(roles ...baton.Role) error {
 	for i, r := range roles {
 		names[i] = string(r)
 	}
-	return baton.Errorf(baton.EFORBIDDEN, "this needs a %s token", strings.Join(names, " or "))
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(names[0][0])) {
+		article = "an"
+	}
+	return baton.Errorf(baton.EFORBIDDEN, "this needs %s %s token", article, strings.Join(names, " or "))
 }

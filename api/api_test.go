@@ -267,7 +267,7 @@ func TestCreateAgentAndStatus(t *testing.T) {
 func TestCreateConversation(t *testing.T) {
 	ts := newTestServer(t)
 	r := ts.request(t, "POST", "/api/v1/conversations", "", map[string]any{
-		"channel": "whatsapp", "locale": "nl", "contact": map[string]string{"name": "Daan", "email": "daan@example.com"}})
+		"channel": "api", "locale": "nl", "contact": map[string]string{"name": "Daan", "email": "daan@example.com"}})
 	var c conversationResp
 	r.want(t, http.StatusCreated, &c)
 	m := r.object(t)
@@ -275,6 +275,9 @@ func TestCreateConversation(t *testing.T) {
 	if m["mode"] != "bot" || !strings.HasPrefix(c.CustomerToken, "cus_") {
 		t.Errorf("new conversation: mode %v, token %q; want bot and a cus_ token", m["mode"], c.CustomerToken)
 	}
+
+	// Messaging-app conversations come from their channel's webhook only.
+	ts.request(t, "POST", "/api/v1/conversations", "", map[string]any{"channel": "whatsapp"}).wantError(t, 400, "invalid")
 
 	// The customer token opens the conversation, and is never shown again.
 	got := ts.request(t, "GET", "/api/v1/conversations/"+c.ID, c.CustomerToken, nil)
@@ -452,8 +455,9 @@ func TestBotHandoff(t *testing.T) {
 
 	// The customer sees where they stand, not the internal trigger and reason.
 	r = ts.request(t, "GET", "/api/v1/conversations/"+c.ID, c.CustomerToken, nil)
+	v = conversationResp{}
 	r.want(t, http.StatusOK, &v)
-	if v.Mode != "queued" || v.QueuePosition != 1 || v.Handoff != nil {
+	if v.Mode != "queued" || v.QueuePosition != 1 || v.Handoff != nil || v.Priority != "" || strings.Contains(string(r.Body), "last_agent") {
 		t.Errorf("customer view %s", r.Body)
 	}
 	// One handoff at a time.
@@ -810,7 +814,6 @@ func TestAutoAssignment(t *testing.T) {
 // who asks for a person must not move themselves ahead of everyone else,
 // nor pose as another trigger.
 func TestCustomerCannotChoosePriority(t *testing.T) {
-	t.Skip("BUG: api/conversations.go requestHandoff passes a customer's priority, trigger, department and reason to the engine as given")
 	ts := newTestServer(t)
 	botToken := ts.createIntegration(t, "external-bot")
 	ts.signedInAgent(t, "Ana", "support")
@@ -839,8 +842,6 @@ func TestCustomerCannotChoosePriority(t *testing.T) {
 // because the customer used the same client_message_id (clients often
 // number their messages 1, 2, 3...).
 func TestClientMessageIDsPerAuthor(t *testing.T) {
-	t.Skip("BUG: engine/engine.go CustomerMessage and AgentMessage share one client_message_id namespace per conversation " +
-		"(entry.clientIDs, Store.ClientMessageIDs), so an agent's reply with the customer's id returns the customer's message and is not stored")
 	ts := newTestServer(t)
 	ana := ts.signedInAgent(t, "Ana", "support")
 	c := ts.createConversation(t)
@@ -853,7 +854,6 @@ func TestClientMessageIDsPerAuthor(t *testing.T) {
 
 // TestErrorMessagesHideInternals: error messages speak JSON, not Go.
 func TestErrorMessagesHideInternals(t *testing.T) {
-	t.Skip("BUG: api/api.go decode reports json.UnmarshalTypeError with Go type names (\"must be a baton.Contact\", \"field \\\"\\\" must be a api.postMessageRequest\")")
 	ts := newTestServer(t)
 	c := ts.createConversation(t)
 	for _, tt := range []struct{ path, token, body string }{
@@ -871,4 +871,15 @@ func TestErrorMessagesHideInternals(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestUnmatchedRoutesAnswerJSON(t *testing.T) {
+	ts := newTestServer(t)
+	r := ts.request(t, "DELETE", "/api/v1/conversations/c_1", adminToken, nil)
+	r.wantError(t, http.StatusMethodNotAllowed, "method_not_allowed")
+	if allow := r.Header.Get("Allow"); !strings.Contains(allow, "GET") {
+		t.Errorf("Allow = %q, want it to list GET", allow)
+	}
+	ts.request(t, "GET", "/api/v1/nothing-here", adminToken, nil).wantError(t, http.StatusNotFound, "not_found")
+	ts.request(t, "GET", "/elsewhere", "", nil).wantError(t, http.StatusNotFound, "not_found")
 }

@@ -1,29 +1,64 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/lifecycle"
 )
 
-// conversationView is a conversation as the API shows it.
+// conversationView is a conversation as the API shows it. Agents and
+// integrations see everything; customers see customerConversation.
 type conversationView struct {
-	*baton.Conversation
-	CustomerToken  string `json:"customer_token,omitempty"`
-	WaitingSeconds *int64 `json:"waiting_seconds,omitempty"`
+	*baton.Conversation `json:",omitempty"`
+	Customer            *customerConversation `json:"-"`
+	CustomerToken       string                `json:"customer_token,omitempty"`
+	WaitingSeconds      *int64                `json:"waiting_seconds,omitempty"`
 	// QueuePosition is the 1-based place in the department's queue.
 	QueuePosition int `json:"queue_position,omitempty"`
+	// Position is the place in a queue listing.
+	Position int `json:"position,omitempty"`
+}
+
+// customerConversation is what a customer sees of their conversation: where
+// it stands, not the internal reason, trigger, priority or agent ids.
+type customerConversation struct {
+	ID             string           `json:"id"`
+	Channel        baton.Channel    `json:"channel"`
+	Locale         string           `json:"locale"`
+	Contact        baton.Contact    `json:"contact"`
+	Mode           baton.Mode       `json:"mode"`
+	Department     string           `json:"department"`
+	Survey         baton.SurveyStep `json:"survey_step,omitempty"`
+	LastSeq        int64            `json:"last_seq"`
+	CreatedAt      time.Time        `json:"created_at"`
+	UpdatedAt      time.Time        `json:"updated_at"`
+	CustomerToken  string           `json:"customer_token,omitempty"`
+	WaitingSeconds *int64           `json:"waiting_seconds,omitempty"`
+	QueuePosition  int              `json:"queue_position,omitempty"`
+}
+
+// MarshalJSON writes the customer's view when the viewer is the customer.
+func (v conversationView) MarshalJSON() ([]byte, error) {
+	if v.Customer != nil {
+		cv := *v.Customer
+		cv.CustomerToken, cv.WaitingSeconds, cv.QueuePosition = v.CustomerToken, v.WaitingSeconds, v.QueuePosition
+		return json.Marshal(cv)
+	}
+	type plain conversationView // without this method
+	return json.Marshal(plain(v))
 }
 
 func (s *Server) view(a baton.Actor, c *baton.Conversation, now time.Time) conversationView {
 	v := conversationView{Conversation: c}
-	if a.Role == baton.RoleCustomer && c.Handoff != nil {
-		// Customers see where they stand, not the internal reason or trigger.
-		cc := *c
-		cc.Handoff = nil
-		v.Conversation = &cc
+	if a.Role == baton.RoleCustomer {
+		v.Customer = &customerConversation{ID: c.ID, Channel: c.Channel, Locale: c.Locale, Contact: c.Contact,
+			Mode: c.Mode, Department: c.Department, Survey: c.Survey, LastSeq: c.LastSeq,
+			CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 	}
 	if c.Mode == baton.ModeQueued && c.QueuedAt != nil {
 		w := int64(now.Sub(*c.QueuedAt) / time.Second)
@@ -43,8 +78,14 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) erro
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if req.Channel == "" {
+	switch req.Channel {
+	case "":
 		req.Channel = baton.ChannelWeb
+	case baton.ChannelWeb, baton.ChannelAPI:
+	default:
+		// Messaging-app conversations are opened by their channel's webhook,
+		// not by anyone who claims to be on WhatsApp.
+		return baton.Errorf(baton.EINVALID, "channel must be web or api")
 	}
 	if len(req.Locale) > 35 {
 		return baton.Errorf(baton.EINVALID, "locale %q is not a language tag", req.Locale)
@@ -129,7 +170,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if len(req.ClientMessageID) > 200 {
+	if utf8.RuneCountInString(req.ClientMessageID) > 200 {
 		return baton.Errorf(baton.EINVALID, "client_message_id is longer than 200 characters")
 	}
 	id := r.PathValue("id")
@@ -151,14 +192,14 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return writeJSON(w, http.StatusCreated, m)
 	default: // an external bot's reply
-		d, err := s.Engine.BotMessage(ctx, id, &baton.BotReply{Understood: true,
+		m, err := s.Engine.BotMessage(ctx, id, &baton.BotReply{Understood: true, ClientMessageID: req.ClientMessageID,
 			Messages: []baton.BotMessage{{Text: req.Text, Buttons: req.Buttons}}})
 		if baton.ErrorCode(err) == baton.ECONFLICT {
 			return writeJSON(w, http.StatusAccepted, map[string]any{"dropped": true, "reason": baton.ErrorMessage(err)})
 		} else if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusCreated, &d.Entries[0])
+		return writeJSON(w, http.StatusCreated, m)
 	}
 }
 
@@ -182,10 +223,16 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// next_after continues the listing; for a customer it may skip entries
+	// they do not see, so it is not always the last seq shown.
+	next := after
+	if len(msgs) > 0 {
+		next = msgs[len(msgs)-1].Seq
+	}
 	if a.Role == baton.RoleCustomer {
 		msgs = customerVisible(msgs)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "last_seq": c.LastSeq})
+	return writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "last_seq": c.LastSeq, "next_after": next})
 }
 
 func customerVisible(msgs []baton.Message) []baton.Message {
@@ -207,10 +254,13 @@ func (s *Server) requestHandoff(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
+	if a.Role == baton.RoleCustomer {
+		// A customer asks for a person; routing, not the customer, decides
+		// how urgent it is, and the trigger is always the customer's request.
+		req = baton.HandoffRequest{Trigger: baton.TriggerText, Department: req.Department, Details: req.Details}
+	}
 	if req.Trigger == "" {
 		switch a.Role {
-		case baton.RoleCustomer:
-			req.Trigger = baton.TriggerText
 		case baton.RoleAgent, baton.RoleAdmin:
 			req.Trigger = baton.TriggerAgent
 		default:
@@ -244,10 +294,8 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Survey bool `json:"survey"`
 	}
-	if r.ContentLength != 0 {
-		if err := decode(r, &req); err != nil {
-			return err
-		}
+	if err := decodeOptional(r, &req); err != nil {
+		return err
 	}
 	c, err := s.Engine.Release(r.Context(), a.Agent, r.PathValue("id"), req.Survey)
 	if err != nil {
@@ -299,7 +347,7 @@ func (s *Server) close(w http.ResponseWriter, r *http.Request) error {
 	if a.Agent != nil {
 		who = a.Agent.Name
 	}
-	c, err := s.Engine.Close(r.Context(), r.PathValue("id"), who)
+	c, err := s.Engine.Close(r.Context(), a.Agent, r.PathValue("id"), who)
 	if err != nil {
 		return err
 	}
@@ -318,11 +366,6 @@ func (s *Server) listSurveys(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"surveys": list})
 }
 
-type queueEntry struct {
-	Position int `json:"position"`
-	conversationView
-}
-
 func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.require(r, baton.RoleAgent, baton.RoleAdmin)
 	if err != nil {
@@ -339,8 +382,8 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	now := time.Now()
-	out := []queueEntry{}
-	for _, d := range depts {
+	out := []conversationView{}
+	for _, d := range slices.Compact(slices.Sorted(slices.Values(depts))) {
 		if a.Agent != nil && !a.Agent.InDepartment(d) {
 			return baton.Errorf(baton.EFORBIDDEN, "you are not in department %q", d)
 		}
@@ -349,37 +392,47 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		for i, c := range q {
-			out = append(out, queueEntry{Position: i + 1, conversationView: s.view(a, c, now)})
+			v := s.view(a, c, now)
+			v.Position, v.QueuePosition = i+1, i+1
+			out = append(out, v)
 		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"queue": out})
 }
 
 func (s *Server) listTickets(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.require(r, baton.RoleAgent, baton.RoleAdmin); err != nil {
+	a, err := s.require(r, baton.RoleAgent, baton.RoleAdmin)
+	if err != nil {
 		return err
 	}
 	status := baton.TicketStatus(r.URL.Query().Get("status"))
 	if status != "" && status != baton.TicketOpen && status != baton.TicketClosed {
 		return baton.Errorf(baton.EINVALID, "status must be open or closed")
 	}
-	list, err := s.Store.Tickets(r.Context(), status, 500)
+	all, err := s.Store.Tickets(r.Context(), status, 1000)
 	if err != nil {
 		return err
 	}
-	if list == nil {
-		list = []*baton.Ticket{}
+	list := []*baton.Ticket{}
+	for _, t := range all {
+		if a.Agent == nil || a.Agent.InDepartment(t.Department) {
+			list = append(list, t)
+		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"tickets": list})
 }
 
 func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.require(r, baton.RoleAgent, baton.RoleAdmin); err != nil {
+	a, err := s.require(r, baton.RoleAgent, baton.RoleAdmin)
+	if err != nil {
 		return err
 	}
 	t, err := s.Store.Ticket(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if a.Agent != nil && !a.Agent.InDepartment(t.Department) {
+		return baton.Errorf(baton.EFORBIDDEN, "ticket %s is not in your departments", t.ID)
 	}
 	return writeJSON(w, http.StatusOK, t)
 }

@@ -99,14 +99,15 @@ func (s *Server) agentStream(w http.ResponseWriter, r *http.Request) error {
 		if e.Type == baton.EventTypeAgent {
 			return true
 		}
-		c := e.Conversation
-		if c == nil {
+		if e.Conversation == nil {
 			return false
 		}
 		if a.Role == baton.RoleAdmin {
 			return true
 		}
-		return c.Assignee == a.Agent.ID || (c.Department != "" && a.Agent.InDepartment(c.Department))
+		// Before or after the change: an agent also hears that a
+		// conversation left their view (transferred to another department).
+		return inView(a.Agent, e.Conversation) || (e.Previous != nil && inView(a.Agent, e.Previous))
 	})
 	defer sub.Close()
 	conn, err := accept(w, r)
@@ -116,6 +117,12 @@ func (s *Server) agentStream(w http.ResponseWriter, r *http.Request) error {
 	defer conn.CloseNow()
 	ctx := conn.CloseRead(r.Context())
 	return s.follow(ctx, conn, sub, a, func(baton.Event) bool { return true })
+}
+
+// inView reports whether a conversation belongs in an agent's inbox stream:
+// theirs, or handed off to one of their departments.
+func inView(a *baton.Agent, c *baton.Conversation) bool {
+	return c.Assignee == a.ID || (c.Department != "" && a.InDepartment(c.Department))
 }
 
 // follow writes the subscription's events to the connection until either ends.
@@ -136,7 +143,7 @@ func (s *Server) follow(ctx context.Context, conn *websocket.Conn, sub *hub.Subs
 			}
 		case e, ok := <-sub.C:
 			if !ok {
-				conn.Close(websocket.StatusTryAgainLater, "fell behind; reconnect with ?after=<last seq>")
+				conn.Close(websocket.StatusTryAgainLater, "fell behind; reconnect and reload")
 				return nil
 			}
 			if !keep(e) {

@@ -134,8 +134,8 @@ func (e *Engine) store(ctx context.Context, en *entry, d *lifecycle.Decision, cr
 		en.clientIDs = map[string]int64{}
 	}
 	for i := range d.Entries {
-		if id := d.Entries[i].ClientMessageID; id != "" {
-			en.clientIDs[id] = d.Entries[i].Seq
+		if m := &d.Entries[i]; m.ClientMessageID != "" {
+			en.clientIDs[baton.ClientKey(m.Author, m.AgentID, m.ClientMessageID)] = m.Seq
 		}
 	}
 	e.publish(prev, d)
@@ -152,7 +152,7 @@ func (e *Engine) publish(prev *baton.Conversation, d *lifecycle.Decision) {
 	}
 	if prev == nil || prev.Mode != c.Mode || prev.Assignee != c.Assignee || prev.Department != c.Department ||
 		prev.Priority != c.Priority || prev.Survey != c.Survey {
-		e.Publisher.Publish(baton.Event{Type: baton.EventTypeConversation, Conversation: c})
+		e.Publisher.Publish(baton.Event{Type: baton.EventTypeConversation, Conversation: c, Previous: prev})
 	}
 }
 
@@ -234,7 +234,7 @@ func (e *Engine) CreateConversation(ctx context.Context, c baton.Conversation) (
 func (e *Engine) CustomerMessage(ctx context.Context, id, text, clientMessageID string) (*baton.Message, error) {
 	var dup int64
 	d, err := e.update(ctx, id, func(c *baton.Conversation, en *entry) (*lifecycle.Decision, error) {
-		if seq, ok := en.clientIDs[clientMessageID]; ok && clientMessageID != "" {
+		if seq, ok := en.clientIDs[baton.ClientKey(baton.AuthorCustomer, "", clientMessageID)]; ok && clientMessageID != "" {
 			dup = seq
 			return nil, nil
 		}
@@ -278,6 +278,12 @@ func (e *Engine) askBot(ctx context.Context, d *lifecycle.Decision, text string,
 		reply = &baton.BotReply{Understood: true, Handoff: &baton.HandoffRequest{Trigger: baton.TriggerBotFailure}}
 	}
 	next, err := e.Rules.BotReply(c, reply, e.UnknownLimit, now)
+	if baton.ErrorCode(err) == baton.EINVALID {
+		// A reply the rules refuse (no text, an unknown department) is a
+		// bot failure too: the customer still gets a human.
+		e.logger().Warn("bot reply refused; handing off", "conversation", c.ID, "err", err)
+		next, err = e.Rules.BotReply(c, &baton.BotReply{Understood: true, Handoff: &baton.HandoffRequest{Trigger: baton.TriggerBotFailure}}, 0, now)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -326,8 +332,14 @@ func (e *Engine) facts(ctx context.Context, c *baton.Conversation, now time.Time
 
 // BotMessage stores a reply from an external bot. If a human has the
 // conversation by now, the reply is dropped (ECONFLICT) and never shown.
-func (e *Engine) BotMessage(ctx context.Context, id string, reply *baton.BotReply) (*lifecycle.Decision, error) {
-	return e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+// A reply with a client message id already stored returns the first.
+func (e *Engine) BotMessage(ctx context.Context, id string, reply *baton.BotReply) (*baton.Message, error) {
+	var dup int64
+	d, err := e.update(ctx, id, func(c *baton.Conversation, en *entry) (*lifecycle.Decision, error) {
+		if seq, ok := en.clientIDs[baton.ClientKey(baton.AuthorBot, "", reply.ClientMessageID)]; ok && reply.ClientMessageID != "" {
+			dup = seq
+			return nil, nil
+		}
 		now := e.now()
 		d, err := e.Rules.BotReply(c, reply, e.UnknownLimit, now)
 		if err != nil {
@@ -338,6 +350,18 @@ func (e *Engine) BotMessage(ctx context.Context, id string, reply *baton.BotRepl
 		}
 		return d, e.place(ctx, d, now)
 	})
+	if err != nil {
+		return nil, err
+	}
+	if dup != 0 {
+		return e.Store.Message(ctx, id, dup)
+	}
+	for i := range d.Entries {
+		if d.Entries[i].Author == baton.AuthorBot {
+			return &d.Entries[i], nil
+		}
+	}
+	return &d.Entries[0], nil
 }
 
 // RequestHandoff starts the handoff procedure (the bot's handoff reply, or
@@ -362,7 +386,7 @@ func (e *Engine) RequestHandoff(ctx context.Context, id string, req baton.Handof
 func (e *Engine) AgentMessage(ctx context.Context, a *baton.Agent, id, text, clientMessageID string, private bool) (*baton.Message, error) {
 	var dup int64
 	d, err := e.update(ctx, id, func(c *baton.Conversation, en *entry) (*lifecycle.Decision, error) {
-		if seq, ok := en.clientIDs[clientMessageID]; ok && clientMessageID != "" {
+		if seq, ok := en.clientIDs[baton.ClientKey(baton.AuthorAgent, a.ID, clientMessageID)]; ok && clientMessageID != "" {
 			dup = seq
 			return nil, nil
 		}
@@ -407,10 +431,11 @@ func (e *Engine) Transfer(ctx context.Context, by *baton.Agent, id string, to li
 	return e.result(ctx, d, err)
 }
 
-// Close ends the conversation.
-func (e *Engine) Close(ctx context.Context, id, who string) (*baton.Conversation, error) {
+// Close ends the conversation. by is the agent closing it, nil for the
+// customer or an administrator; who names the closer in the timeline.
+func (e *Engine) Close(ctx context.Context, by *baton.Agent, id, who string) (*baton.Conversation, error) {
 	d, err := e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
-		return e.Rules.Close(c, who, e.now())
+		return e.Rules.Close(c, by, who, e.now())
 	})
 	return e.result(ctx, d, err)
 }

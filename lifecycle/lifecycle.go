@@ -182,6 +182,9 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 	switch s.c.Mode {
 	case baton.ModeBot:
 		switch {
+		case s.c.Survey == baton.SurveyComment:
+			// Any text is a comment here, even "the agent was great".
+			s.surveyAnswer(in.Text)
 		case in.Handoff != nil:
 			s.c.Survey = baton.SurveyNone
 			return s.d, s.startHandoff(*in.Handoff)
@@ -191,6 +194,11 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 			s.d.AskBot = true
 		}
 	case baton.ModeHandoff:
+		if in.Handoff != nil && s.validStructuredAnswer(in.Text) {
+			// "human@example.com" answers the email question; it is not a
+			// request for a human.
+			in.Handoff = nil
+		}
 		if in.Handoff != nil || isCancel(in.Text) {
 			// Asked again, or gave up answering: hand off with what is known.
 			s.c.Handoff.Missing = nil
@@ -225,8 +233,11 @@ func (r *Rules) BotReply(c *baton.Conversation, reply *baton.BotReply, unknownLi
 		}
 	}
 	s := r.begin(c, now)
-	for _, m := range reply.Messages {
+	for i, m := range reply.Messages {
 		s.bot(m.Text, m.Buttons...)
+		if i == 0 {
+			s.d.Entries[len(s.d.Entries)-1].ClientMessageID = reply.ClientMessageID
+		}
 	}
 	if reply.Understood {
 		s.c.UnknownStreak = 0
@@ -353,6 +364,23 @@ func (s *step) prompt(dept *baton.Department, key string) string {
 	return sprintf(s.t.AskDetail, key)
 }
 
+// validStructuredAnswer reports whether text is a valid answer to the
+// pending detail question when that question expects a structured value
+// (anything but free text).
+func (s *step) validStructuredAnswer(text string) bool {
+	h := s.c.Handoff
+	dept := s.r.department(h.Department)
+	if len(h.Missing) == 0 || dept == nil {
+		return false
+	}
+	kind := s.spec(dept, h.Missing[0]).Kind
+	if kind == "" || kind == "text" {
+		return false
+	}
+	_, ok := ValidateDetail(kind, text)
+	return ok
+}
+
 // detailAnswer takes the customer's answer to the pending detail question.
 func (s *step) detailAnswer(text string) {
 	h := s.c.Handoff
@@ -427,7 +455,9 @@ func (r *Rules) Place(d *Decision, f Facts, now time.Time) error {
 		return nil
 	}
 	t := &baton.Ticket{
-		ID: fmt.Sprintf("%s-%d", c.ID, c.Handoffs), ConversationID: c.ID, Department: dept.Name,
+		// The version is unique per change, so a second ticket for the same
+		// conversation (after a transfer, say) never reuses an id.
+		ID: fmt.Sprintf("%s-%d", c.ID, c.Version), ConversationID: c.ID, Department: dept.Name,
 		Priority: c.Priority, Status: baton.TicketOpen, CreatedAt: now, UpdatedAt: now,
 	}
 	why := "nobody signed in"
@@ -584,7 +614,10 @@ func (s *step) returnToBot(text string) {
 // Timeout returns a conversation to the bot when it has been in agent mode
 // with no message for the inactivity timeout.
 func (r *Rules) Timeout(c *baton.Conversation, now time.Time) (*Decision, error) {
-	if c.Mode != baton.ModeAgent || r.InactivityTimeout <= 0 {
+	if r.InactivityTimeout <= 0 {
+		return nil, baton.Errorf(baton.ECONFLICT, "the inactivity timeout is disabled")
+	}
+	if c.Mode != baton.ModeAgent {
 		return nil, baton.Errorf(baton.ECONFLICT, "the conversation is %s, not with an agent", c.Mode)
 	}
 	if idle := now.Sub(c.LastActivityAt); idle < r.InactivityTimeout {
@@ -657,7 +690,7 @@ func (r *Rules) Transfer(c *baton.Conversation, by *baton.Agent, to TransferTarg
 	if s.c.Handoff != nil {
 		s.c.Handoff.Department = dept.Name
 	}
-	if s.c.Mode == baton.ModeTicket && s.c.TicketID != "" {
+	if s.c.TicketID != "" {
 		s.d.CloseTicket, s.c.TicketID = s.c.TicketID, ""
 	}
 	s.c.Mode = baton.ModeHandoff
@@ -668,9 +701,14 @@ func (r *Rules) Transfer(c *baton.Conversation, by *baton.Agent, to TransferTarg
 }
 
 // Close ends the conversation. A customer message reopens it to the bot.
-func (r *Rules) Close(c *baton.Conversation, who string, now time.Time) (*Decision, error) {
+// by is the agent closing it (nil for the customer or an administrator);
+// an agent cannot close a conversation another agent holds.
+func (r *Rules) Close(c *baton.Conversation, by *baton.Agent, who string, now time.Time) (*Decision, error) {
 	if c.Mode == baton.ModeClosed {
 		return &Decision{Conversation: c, Unchanged: true}, nil
+	}
+	if by != nil && c.Mode == baton.ModeAgent && c.Assignee != by.ID {
+		return nil, baton.Errorf(baton.EFORBIDDEN, "only the assigned agent can close the conversation")
 	}
 	s := r.begin(c, now)
 	if s.c.Mode == baton.ModeAgent {

@@ -61,9 +61,9 @@ func (db *DB) Messages(ctx context.Context, conversationID string, after int64, 
 	return out, rows.Err()
 }
 
-// ClientMessageIDs returns the client message ids of a conversation with their seq.
+// ClientMessageIDs returns the client message ids of a conversation, keyed by baton.ClientKey, with their seq.
 func (db *DB) ClientMessageIDs(ctx context.Context, conversationID string) (map[string]int64, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT client_message_id, seq FROM messages
+	rows, err := db.read.QueryContext(ctx, `SELECT author, agent_id, client_message_id, seq FROM messages
 		WHERE conversation_id = ? AND client_message_id IS NOT NULL`, conversationID)
 	if err != nil {
 		return nil, err
@@ -71,12 +71,12 @@ func (db *DB) ClientMessageIDs(ctx context.Context, conversationID string) (map[
 	defer rows.Close()
 	ids := map[string]int64{}
 	for rows.Next() {
-		var id string
+		var author, agent, id string
 		var seq int64
-		if err := rows.Scan(&id, &seq); err != nil {
+		if err := rows.Scan(&author, &agent, &id, &seq); err != nil {
 			return nil, err
 		}
-		ids[id] = seq
+		ids[baton.ClientKey(baton.Author(author), agent, id)] = seq
 	}
 	return ids, rows.Err()
 }
