@@ -1,6 +1,7 @@
 package baton
 
 import (
+	"reflect"
 	"time"
 )
 
@@ -136,8 +137,11 @@ const (
 
 // Conversation is one customer's conversation with the company.
 //
-// Version increases with every stored change; the store refuses a change
+// Version increases with every change of state; the store refuses a change
 // made against an older version, so two writers can never both win.
+// Appending to the timeline alone (LastSeq, UpdatedAt and LastCustomerAt
+// follow from the timeline) keeps the version: there the per-conversation
+// seq, which the store keeps unique, decides between two writers.
 type Conversation struct {
 	ID         string   `json:"id"`
 	Version    int64    `json:"version"`
@@ -167,12 +171,22 @@ type Conversation struct {
 	QueuedAt       *time.Time `json:"queued_at"`
 	AssignedAt     *time.Time `json:"assigned_at"`
 	LastCustomerAt *time.Time `json:"last_customer_at"`
-	// LastActivityAt is the last customer or agent message; the inactivity
-	// timeout in agent mode counts from here.
+	// LastActivityAt is when the agent took the conversation or, since,
+	// the last customer or agent message; the inactivity timeout counts
+	// from here.
 	LastActivityAt time.Time `json:"last_activity_at"`
 
 	// CustomerTokenHash is the hash of the customer's bearer token.
 	CustomerTokenHash []byte `json:"-"`
+}
+
+// SameState reports whether c and o differ at most in what follows from the
+// timeline: LastSeq, UpdatedAt and LastCustomerAt (and the Version).
+func (c *Conversation) SameState(o *Conversation) bool {
+	a, b := *c, *o
+	a.Version, a.LastSeq, a.UpdatedAt, a.LastCustomerAt = 0, 0, time.Time{}, nil
+	b.Version, b.LastSeq, b.UpdatedAt, b.LastCustomerAt = 0, 0, time.Time{}, nil
+	return reflect.DeepEqual(a, b)
 }
 
 // Clone returns a deep copy, so the lifecycle core can change it freely.

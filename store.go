@@ -10,9 +10,13 @@ import (
 //
 // The store applies a change only if the stored version equals
 // Conversation.Version-1 (or, with Create, if no such conversation exists),
-// and reports ECONFLICT otherwise. A change is durable when Commit returns.
+// and reports ECONFLICT otherwise. An AppendOnly change leaves the stored
+// state as it is and only appends Messages, which must continue the stored
+// timeline: a seq already taken is ECONFLICT. A change is durable when
+// Commit returns.
 type Change struct {
 	Create       bool
+	AppendOnly   bool
 	Conversation *Conversation
 	Messages     []Message
 	Ticket       *Ticket

@@ -121,14 +121,17 @@ func (e *Engine) store(ctx context.Context, en *entry, d *lifecycle.Decision, cr
 	if d.Unchanged {
 		return nil
 	}
-	ch := d.Change()
+	var prev *baton.Conversation
+	if !create {
+		prev = en.conv
+	}
+	ch := d.Change(prev)
 	ch.Create = create
 	if err := e.Store.Commit(ctx, ch); err != nil {
 		// The cached state may be stale (another writer); reload next time.
 		en.conv = nil
 		return err
 	}
-	prev := en.conv
 	en.conv = d.Conversation
 	if en.clientIDs == nil {
 		en.clientIDs = map[string]int64{}

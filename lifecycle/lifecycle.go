@@ -65,9 +65,17 @@ type Decision struct {
 	Survey      *baton.SurveyResponse
 }
 
-// Change returns the store write for this decision.
-func (d *Decision) Change() *baton.Change {
-	return &baton.Change{Conversation: d.Conversation, Messages: d.Entries, Ticket: d.Ticket, CloseTicket: d.CloseTicket, Survey: d.Survey}
+// Change returns the store write for this decision, taken on prev. When
+// the decision only appends to the timeline (a bot answering in bot mode,
+// the commonest event by far), the conversation keeps its version and the
+// change is append-only.
+func (d *Decision) Change(prev *baton.Conversation) *baton.Change {
+	ch := &baton.Change{Conversation: d.Conversation, Messages: d.Entries, Ticket: d.Ticket, CloseTicket: d.CloseTicket, Survey: d.Survey}
+	if prev != nil && len(d.Entries) > 0 && d.Ticket == nil && d.CloseTicket == "" && d.Survey == nil && d.Conversation.SameState(prev) {
+		d.Conversation.Version = prev.Version
+		ch.AppendOnly = true
+	}
+	return ch
 }
 
 type step struct {
@@ -177,7 +185,9 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 	}
 	s.add(baton.Message{Author: baton.AuthorCustomer, Text: in.Text, ClientMessageID: in.ClientMessageID})
 	s.c.LastCustomerAt = &s.now
-	s.c.LastActivityAt = now
+	if s.c.Mode == baton.ModeAgent {
+		s.c.LastActivityAt = now
+	}
 
 	switch s.c.Mode {
 	case baton.ModeBot:

@@ -374,13 +374,14 @@ func TestCustomerMessage(t *testing.T) {
 			mode:    baton.ModeBot,
 			entries: []entry{customer("Where is my parcel?")},
 			effects: effects{AskBot: true},
-			check: func(t *testing.T, _ *baton.Conversation, d *lifecycle.Decision) {
+			check: func(t *testing.T, before *baton.Conversation, d *lifecycle.Decision) {
 				c := d.Conversation
 				if d.Entries[0].ClientMessageID != "m-1" {
 					t.Errorf("ClientMessageID %q", d.Entries[0].ClientMessageID)
 				}
-				if c.LastCustomerAt == nil || !c.LastCustomerAt.Equal(t0) || !c.LastActivityAt.Equal(t0) {
-					t.Errorf("LastCustomerAt %v, LastActivityAt %v, want %v", c.LastCustomerAt, c.LastActivityAt, t0)
+				// The inactivity timer only runs while an agent has the conversation.
+				if c.LastCustomerAt == nil || !c.LastCustomerAt.Equal(t0) || !c.LastActivityAt.Equal(before.LastActivityAt) {
+					t.Errorf("LastCustomerAt %v, LastActivityAt %v, want %v and unchanged", c.LastCustomerAt, c.LastActivityAt, t0)
 				}
 				if c.Handoff != nil || c.Handoffs != 0 {
 					t.Errorf("a handoff started: %+v", c.Handoff)
@@ -1596,8 +1597,8 @@ func TestThen(t *testing.T) {
 	if got := effectsOf(d); got != (effects{NeedsPlacement: true}) {
 		t.Fatalf("effects %+v", got)
 	}
-	ch := d.Change()
-	if ch.Conversation != d.Conversation || len(ch.Messages) != 3 || ch.Create {
+	ch := d.Change(before)
+	if ch.Conversation != d.Conversation || len(ch.Messages) != 3 || ch.Create || ch.AppendOnly || d.Conversation.Version != before.Version+1 {
 		t.Fatalf("change %+v", ch)
 	}
 
@@ -1735,5 +1736,40 @@ func TestDetailAnswerWinsOverTrigger(t *testing.T) {
 	}
 	if !d.NeedsPlacement || d.Conversation.Handoff.Details["order"] != "" {
 		t.Fatalf("free-text question: placement %v, details %v", d.NeedsPlacement, d.Conversation.Handoff.Details)
+	}
+}
+
+// A bot answering in bot mode changes nothing but the timeline: the change
+// is append-only and keeps the version. Anything else is a change of state.
+func TestChangeIsAppendOnlyWhenOnlyTheTimelineGrows(t *testing.T) {
+	r := testRules()
+	c := conversation(baton.ModeBot)
+	d, err := r.CustomerMessage(c, lifecycle.CustomerInput{Text: "shipping?"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := r.BotReply(d.Conversation, &baton.BotReply{Understood: true, Messages: []baton.BotMessage{{Text: "Two days."}}}, 2, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = d.Then(next)
+	ch := d.Change(c)
+	if !ch.AppendOnly || d.Conversation.Version != c.Version || d.Conversation.LastSeq != c.LastSeq+2 {
+		t.Fatalf("bot answer: append-only %v, version %d (was %d), last seq %d", ch.AppendOnly, d.Conversation.Version, c.Version, d.Conversation.LastSeq)
+	}
+
+	// Not understood: the streak is state.
+	d, _ = r.CustomerMessage(c, lifecycle.CustomerInput{Text: "blah"}, t0)
+	next, _ = r.BotReply(d.Conversation, &baton.BotReply{Messages: []baton.BotMessage{{Text: "Sorry?"}}}, 3, t0)
+	d = d.Then(next)
+	if ch := d.Change(c); ch.AppendOnly || d.Conversation.Version != c.Version+1 {
+		t.Fatalf("unknown streak: append-only %v, version %d", ch.AppendOnly, d.Conversation.Version)
+	}
+
+	// A customer writing to their agent moves the inactivity timer: state.
+	a := conversation(baton.ModeAgent)
+	d, _ = r.CustomerMessage(a, lifecycle.CustomerInput{Text: "still there?"}, t0)
+	if ch := d.Change(a); ch.AppendOnly || !d.Conversation.LastActivityAt.Equal(t0) {
+		t.Fatalf("agent mode: append-only %v, last activity %v", ch.AppendOnly, d.Conversation.LastActivityAt)
 	}
 }

@@ -62,7 +62,7 @@ func (db *DB) CreateAgent(ctx context.Context, a *baton.Agent) error {
 		return err
 	}
 	return db.do(ctx, func(w *wtx) error {
-		_, err := w.tx.Exec(`INSERT INTO agents (`+agentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		_, err := w.execSQL(`INSERT INTO agents (`+agentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 		return err
 	})
 }
@@ -74,7 +74,7 @@ func (db *DB) UpdateAgent(ctx context.Context, a *baton.Agent) error {
 		return err
 	}
 	return db.do(ctx, func(w *wtx) error {
-		res, err := w.tx.Exec(`UPDATE agents SET name = ?2, email = ?3, departments = ?4, skills = ?5, max_concurrent = ?6,
+		res, err := w.execSQL(`UPDATE agents SET name = ?2, email = ?3, departments = ?4, skills = ?5, max_concurrent = ?6,
 			status = ?7, token_hash = ?8, updated_at = ?10 WHERE id = ?1`, args...)
 		if err != nil {
 			return err
@@ -117,7 +117,7 @@ func (db *DB) Agents(ctx context.Context) ([]*baton.Agent, error) {
 // CreateIntegration stores a new machine client.
 func (db *DB) CreateIntegration(ctx context.Context, i *baton.Integration) error {
 	return db.do(ctx, func(w *wtx) error {
-		_, err := w.tx.Exec(`INSERT INTO integrations (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`,
+		_, err := w.execSQL(`INSERT INTO integrations (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`,
 			i.ID, i.Name, i.TokenHash, micros(i.CreatedAt))
 		return err
 	})
@@ -151,7 +151,7 @@ func (db *DB) Setting(ctx context.Context, key string) (string, error) {
 // SetSetting stores a server-wide value.
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	return db.do(ctx, func(w *wtx) error {
-		_, err := w.tx.Exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+		_, err := w.execSQL(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 		return err
 	})
 }

@@ -10,10 +10,15 @@ import (
 	"github.com/batonhq/baton"
 )
 
-// BenchmarkCommit measures durable group commits of a typical change (a
-// customer message, the bot's reply and the conversation's new state) from
-// many concurrent conversations.
+// BenchmarkCommit measures durable group commits from many concurrent
+// conversations: a customer message and the bot's reply appended alone
+// (the bot answering in bot mode), and the same with a change of state.
 func BenchmarkCommit(b *testing.B) {
+	b.Run("append", func(b *testing.B) { benchmarkCommit(b, true) })
+	b.Run("state", func(b *testing.B) { benchmarkCommit(b, false) })
+}
+
+func benchmarkCommit(b *testing.B, appendOnly bool) {
 	ctx := context.Background()
 	db := MustOpenDB(b)
 	now := time.Now()
@@ -45,13 +50,16 @@ func BenchmarkCommit(b *testing.B) {
 		c := convs[i]
 		for pb.Next() {
 			n := c.Clone()
-			n.Version++
+			if !appendOnly {
+				n.Version++
+				n.UnknownStreak++
+			}
 			n.LastSeq += 2
 			msgs := []baton.Message{
 				{Seq: n.LastSeq - 1, Author: baton.AuthorCustomer, Text: "how long does shipping take?", ClientMessageID: baton.NewID("m"), CreatedAt: now},
 				{Seq: n.LastSeq, Author: baton.AuthorBot, Text: "We ship within 1 business day. Delivery takes 2–4 business days.", CreatedAt: now},
 			}
-			if err := db.Commit(ctx, &baton.Change{Conversation: n, Messages: msgs}); err != nil {
+			if err := db.Commit(ctx, &baton.Change{Conversation: n, Messages: msgs, AppendOnly: appendOnly}); err != nil {
 				b.Error(err)
 				return
 			}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	sqlitedriver "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 	"strings"
 	"time"
 
@@ -14,14 +16,14 @@ import (
 
 var writeStatements = map[string]string{
 	"conversationInsert": `INSERT INTO conversations (id, version, channel, locale, contact, customer_token_hash, mode,
-		department, priority, assignee, handoff, last_seq, resolution, handoffs, last_agent, survey_step, ticket_id,
-		unknown_streak, created_at, updated_at, queued_at, assigned_at, last_customer_at, last_activity_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+		department, priority, assignee, handoff, resolution, handoffs, last_agent, survey_step, ticket_id,
+		unknown_streak, created_at, changed_at, queued_at, assigned_at, last_activity_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
 		ON CONFLICT (id) DO NOTHING`,
 	"conversationUpdate": `UPDATE conversations SET version = ?2, locale = ?4, contact = ?5, mode = ?7,
-		department = ?8, priority = ?9, assignee = ?10, handoff = ?11, last_seq = ?12, resolution = ?13, handoffs = ?14,
-		last_agent = ?15, survey_step = ?16, ticket_id = ?17, unknown_streak = ?18, updated_at = ?20, queued_at = ?21,
-		assigned_at = ?22, last_customer_at = ?23, last_activity_at = ?24
+		department = ?8, priority = ?9, assignee = ?10, handoff = ?11, resolution = ?12, handoffs = ?13,
+		last_agent = ?14, survey_step = ?15, ticket_id = ?16, unknown_streak = ?17, changed_at = ?19, queued_at = ?20,
+		assigned_at = ?21, last_activity_at = ?22
 		WHERE id = ?1 AND version = ?2 - 1`,
 	"messageInsert":  messageInsert(1),
 	"messageInsert2": messageInsert(2),
@@ -44,6 +46,34 @@ func messageInsert(rows int) string {
 		created_at) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
 }
 
+// insertMessages appends timeline entries. Most changes append two or three
+// (a customer message and the bot's answer): one statement stores them.
+func (w *wtx) insertMessages(msgs [][]any) error {
+	for rest := msgs; len(rest) > 0; {
+		n := min(len(rest), len(messageStatements))
+		args := make([]any, 0, n*len(rest[0]))
+		for _, m := range rest[:n] {
+			args = append(args, m...)
+		}
+		if _, err := w.exec(messageStatements[n-1], args...); err != nil {
+			return err
+		}
+		rest = rest[n:]
+	}
+	return nil
+}
+
+// errSeqTaken is a conflict found after the change had written: the batch
+// is rolled back and the change retried alone, where it becomes ECONFLICT.
+type errSeqTaken struct{ id string }
+
+func (e errSeqTaken) Error() string { return "conversation " + e.id + ": seq already taken" }
+
+func isUnique(err error) bool {
+	var e *sqlitedriver.Error
+	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
 // Commit applies a change atomically and durably; see baton.Change.
 func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 	c := ch.Conversation
@@ -63,9 +93,9 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 		handoff = string(b)
 	}
 	args := []any{c.ID, c.Version, string(c.Channel), c.Locale, string(contact), c.CustomerTokenHash, string(c.Mode),
-		c.Department, string(c.Priority), c.Assignee, handoff, c.LastSeq, c.Resolution, c.Handoffs, c.LastAgent,
+		c.Department, string(c.Priority), c.Assignee, handoff, c.Resolution, c.Handoffs, c.LastAgent,
 		string(c.Survey), c.TicketID, c.UnknownStreak, micros(c.CreatedAt), micros(c.UpdatedAt),
-		nullMicros(c.QueuedAt), nullMicros(c.AssignedAt), nullMicros(c.LastCustomerAt), micros(c.LastActivityAt)}
+		nullMicros(c.QueuedAt), nullMicros(c.AssignedAt), micros(c.LastActivityAt)}
 	msgs := make([][]any, len(ch.Messages))
 	for i, m := range ch.Messages {
 		var clientID, buttons any
@@ -90,7 +120,21 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 		ticket = []any{t.ID, t.ConversationID, t.Department, string(t.Priority), string(t.Status), t.Subject,
 			string(t.Trigger), string(details), nullMicros(t.ExpectedBy), micros(t.CreatedAt), micros(t.UpdatedAt)}
 	}
+	if ch.AppendOnly && (ch.Create || len(msgs) == 0 || ch.Ticket != nil || ch.CloseTicket != "" || ch.Survey != nil) {
+		return baton.Errorf(baton.EINVALID, "an append-only change carries messages and nothing else")
+	}
 	return db.do(ctx, func(w *wtx) error {
+		if ch.AppendOnly {
+			// The messages are the whole change; a seq already taken means
+			// another writer got there first. The failed insert wrote nothing.
+			if err := w.insertMessages(msgs); err != nil {
+				if isUnique(err) {
+					return baton.Errorf(baton.ECONFLICT, "conversation %s changed concurrently", c.ID)
+				}
+				return fmt.Errorf("store messages of %s: %w", c.ID, err)
+			}
+			return nil
+		}
 		// The compare-and-swap comes first: when it fails nothing is written.
 		stmt := "conversationUpdate"
 		if ch.Create {
@@ -108,18 +152,14 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 			}
 			return baton.Errorf(baton.ECONFLICT, "conversation %s changed concurrently", c.ID)
 		}
-		// Most changes append two or three entries (a customer message and
-		// the bot's answer): one statement stores them all.
-		for rest := msgs; len(rest) > 0; {
-			n := min(len(rest), 3)
-			args := make([]any, 0, n*len(rest[0]))
-			for _, m := range rest[:n] {
-				args = append(args, m...)
+		if err := w.insertMessages(msgs); err != nil {
+			if isUnique(err) {
+				// The state matched but the timeline did not: an append-only
+				// change got in between. The conversation update above must
+				// be undone, so this is not a clean conflict for the batch.
+				return errSeqTaken{c.ID}
 			}
-			if _, err := w.exec(messageStatements[n-1], args...); err != nil {
-				return fmt.Errorf("store messages of %s from seq %v: %w", c.ID, rest[0][1], err)
-			}
-			rest = rest[n:]
+			return fmt.Errorf("store messages of %s: %w", c.ID, err)
 		}
 		if ticket != nil {
 			if _, err := w.exec("ticketInsert", ticket...); err != nil {
@@ -141,22 +181,30 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 	})
 }
 
-const conversationColumns = `id, version, channel, locale, contact, customer_token_hash, mode, department, priority,
-	assignee, handoff, last_seq, resolution, handoffs, last_agent, survey_step, ticket_id, unknown_streak,
-	created_at, updated_at, queued_at, assigned_at, last_customer_at, last_activity_at`
+// conversationColumns selects a conversation with what follows from its
+// timeline: the last seq, when the last entry and the last customer
+// message were written. Each is one step back from the end of the seq index.
+const conversationColumns = `c.id, c.version, c.channel, c.locale, c.contact, c.customer_token_hash, c.mode, c.department,
+	c.priority, c.assignee, c.handoff, c.resolution, c.handoffs, c.last_agent, c.survey_step, c.ticket_id,
+	c.unknown_streak, c.created_at, c.changed_at, c.queued_at, c.assigned_at, c.last_activity_at,
+	(SELECT seq FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1),
+	(SELECT created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1),
+	(SELECT created_at FROM messages m WHERE m.conversation_id = c.id AND m.author = 'customer' ORDER BY seq DESC LIMIT 1)`
 
 func scanConversation(row interface{ Scan(...any) error }) (*baton.Conversation, error) {
 	var (
 		c                                   baton.Conversation
 		contact                             string
 		handoff                             sql.NullString
-		created, updated, activity          int64
+		created, changed, activity          int64
 		queued, assigned, lastCustomer      sql.NullInt64
+		lastSeq, lastEntry                  sql.NullInt64
 		channel, mode, priority, surveyStep string
 	)
 	err := row.Scan(&c.ID, &c.Version, &channel, &c.Locale, &contact, &c.CustomerTokenHash, &mode, &c.Department,
-		&priority, &c.Assignee, &handoff, &c.LastSeq, &c.Resolution, &c.Handoffs, &c.LastAgent, &surveyStep,
-		&c.TicketID, &c.UnknownStreak, &created, &updated, &queued, &assigned, &lastCustomer, &activity)
+		&priority, &c.Assignee, &handoff, &c.Resolution, &c.Handoffs, &c.LastAgent, &surveyStep,
+		&c.TicketID, &c.UnknownStreak, &created, &changed, &queued, &assigned, &activity,
+		&lastSeq, &lastEntry, &lastCustomer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, baton.Errorf(baton.ENOTFOUND, "conversation not found")
 	} else if err != nil {
@@ -172,14 +220,15 @@ func scanConversation(row interface{ Scan(...any) error }) (*baton.Conversation,
 			return nil, fmt.Errorf("conversation %s: handoff: %w", c.ID, err)
 		}
 	}
-	c.CreatedAt, c.UpdatedAt, c.LastActivityAt = fromMicros(created), fromMicros(updated), fromMicros(activity)
+	c.LastSeq = lastSeq.Int64
+	c.CreatedAt, c.UpdatedAt, c.LastActivityAt = fromMicros(created), fromMicros(max(changed, lastEntry.Int64)), fromMicros(activity)
 	c.QueuedAt, c.AssignedAt, c.LastCustomerAt = fromNullMicros(queued), fromNullMicros(assigned), fromNullMicros(lastCustomer)
 	return &c, nil
 }
 
 // Conversation returns one conversation.
 func (db *DB) Conversation(ctx context.Context, id string) (*baton.Conversation, error) {
-	return scanConversation(db.read.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
+	return scanConversation(db.read.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations c WHERE id = ?`, id))
 }
 
 // Conversations lists conversations by mode, department and assignee,
@@ -206,7 +255,7 @@ func (db *DB) Conversations(ctx context.Context, f baton.ConversationFilter) ([]
 		where = append(where, "assignee = ?")
 		args = append(args, f.Assignee)
 	}
-	q := `SELECT ` + conversationColumns + ` FROM conversations`
+	q := `SELECT ` + conversationColumns + ` FROM conversations c`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -214,7 +263,7 @@ func (db *DB) Conversations(ctx context.Context, f baton.ConversationFilter) ([]
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	q += fmt.Sprintf(" ORDER BY updated_at DESC LIMIT %d", limit)
+	q += fmt.Sprintf(" ORDER BY changed_at DESC LIMIT %d", limit)
 	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

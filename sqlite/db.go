@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -39,7 +40,10 @@ type DB struct {
 	write *sql.DB
 	ops   chan *op
 	done  chan struct{}
-	stmts map[string]*sql.Stmt
+	// wconn is the writer's connection, held for the DB's lifetime; stmts
+	// are prepared on it once.
+	wconn *sql.Conn
+	stmts map[string]driver.Stmt
 
 	stopCheckpoints, checkpointsDone chan struct{}
 	commits, committedOps            atomic.Int64
@@ -75,7 +79,7 @@ func Open(path string) (*DB, error) {
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	db := &DB{Path: path, write: write, ops: make(chan *op, QueueSize), done: make(chan struct{}),
-		stmts: map[string]*sql.Stmt{}, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
+		stmts: map[string]driver.Stmt{}, stopCheckpoints: make(chan struct{}), checkpointsDone: make(chan struct{})}
 	if err := db.migrate(); err != nil {
 		write.Close()
 		return nil, err
@@ -88,13 +92,23 @@ func Open(path string) (*DB, error) {
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	db.read = read
-	for name, q := range writeStatements {
-		s, err := write.Prepare(q)
-		if err != nil {
-			db.closeConns()
-			return nil, fmt.Errorf("prepare %s: %w", name, err)
+	if db.wconn, err = write.Conn(context.Background()); err != nil {
+		db.closeConns()
+		return nil, err
+	}
+	err = db.wconn.Raw(func(dc any) error {
+		for name, q := range writeStatements {
+			s, err := dc.(driver.ConnPrepareContext).PrepareContext(context.Background(), q)
+			if err != nil {
+				return fmt.Errorf("prepare %s: %w", name, err)
+			}
+			db.stmts[name] = s
 		}
-		db.stmts[name] = s
+		return nil
+	})
+	if err != nil {
+		db.closeConns()
+		return nil, err
 	}
 	go db.writer()
 	go db.checkpointer()
@@ -128,14 +142,20 @@ func (db *DB) Close() error {
 	<-db.checkpointsDone
 	close(db.ops)
 	<-db.done
-	// Fold the WAL into the database file so a clean shutdown leaves one file.
-	db.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	return db.closeConns()
 }
 
 func (db *DB) closeConns() error {
-	for _, s := range db.stmts {
-		s.Close()
+	if db.wconn != nil {
+		db.wconn.Raw(func(any) error {
+			for _, s := range db.stmts {
+				s.Close()
+			}
+			return nil
+		})
+		db.wconn.Close()
+		// Fold the WAL into the database file so a clean shutdown leaves one file.
+		db.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	}
 	var errs []error
 	if db.read != nil {

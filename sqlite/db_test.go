@@ -2,8 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,5 +173,87 @@ func TestBatchIsolatesFailures(t *testing.T) {
 	}
 	if len(all) != 90 {
 		t.Fatalf("%d conversations stored, want 90", len(all))
+	}
+}
+
+// What follows from the timeline is read back from it: the last seq, the
+// last customer message and the last entry's time.
+func TestAppendOnlyAndDerivedFields(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	c := newConversation("c_1", t0)
+	c.LastSeq = 1
+	if err := db.Commit(ctx, &baton.Change{Create: true, Conversation: c, Messages: []baton.Message{
+		{Seq: 1, Author: baton.AuthorSystem, Text: "started", CreatedAt: t0}}}); err != nil {
+		t.Fatal(err)
+	}
+	t1, t2 := t0.Add(time.Minute), t0.Add(2*time.Minute)
+	next := c.Clone()
+	next.LastSeq = 3
+	next.UpdatedAt = t2
+	if err := db.Commit(ctx, &baton.Change{AppendOnly: true, Conversation: next, Messages: []baton.Message{
+		{Seq: 2, Author: baton.AuthorCustomer, Text: "hi", CreatedAt: t1},
+		{Seq: 3, Author: baton.AuthorBot, Text: "hello", CreatedAt: t2}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Conversation(ctx, "c_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 1 || got.LastSeq != 3 || got.LastCustomerAt == nil || !got.LastCustomerAt.Equal(t1) || !got.UpdatedAt.Equal(t2) {
+		t.Fatalf("derived fields: version %d, last seq %d, last customer %v, updated %v", got.Version, got.LastSeq, got.LastCustomerAt, got.UpdatedAt)
+	}
+	list, err := db.Conversations(ctx, baton.ConversationFilter{})
+	if err != nil || len(list) != 1 || list[0].LastSeq != 3 {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	if err := db.Commit(ctx, &baton.Change{AppendOnly: true, Conversation: next}); baton.ErrorCode(err) != baton.EINVALID {
+		t.Fatalf("append-only without messages: %v", err)
+	}
+}
+
+// Two writers appending to one conversation from the same state: the seq
+// decides, exactly one wins, and the loser writes nothing.
+func TestAppendOnlyRace(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	now := time.Now()
+	c := newConversation("c_1", now)
+	if err := db.Commit(ctx, &baton.Change{Create: true, Conversation: c}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	var wg sync.WaitGroup
+	var wins, conflicts atomic.Int64
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			next := c.Clone()
+			next.LastSeq = 2
+			msgs := []baton.Message{{Seq: 1, Author: baton.AuthorCustomer, Text: fmt.Sprint(i), CreatedAt: now},
+				{Seq: 2, Author: baton.AuthorBot, Text: "answer", CreatedAt: now}}
+			ch := &baton.Change{AppendOnly: i%2 == 0, Conversation: next, Messages: msgs}
+			if !ch.AppendOnly {
+				next.Version = 2 // a change of state racing the appends
+			}
+			switch err := db.Commit(ctx, ch); baton.ErrorCode(err) {
+			case "":
+				wins.Add(1)
+			case baton.ECONFLICT:
+				conflicts.Add(1)
+			default:
+				t.Errorf("writer %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 || conflicts.Load() != n-1 {
+		t.Fatalf("%d wins, %d conflicts; want 1 and %d", wins.Load(), conflicts.Load(), n-1)
+	}
+	msgs, _ := db.Messages(ctx, "c_1", 0, 10)
+	if len(msgs) != 2 {
+		t.Fatalf("%d entries stored, want 2", len(msgs))
 	}
 }

@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"time"
 
@@ -19,20 +19,51 @@ type op struct {
 	err chan error
 }
 
-// wtx is the writer's transaction, with the prepared statements bound to it.
+// wtx is the writer's transaction. It talks to the driver directly: the
+// writer is the one serial path of every request, and database/sql's
+// per-statement bookkeeping is a cost it need not pay.
 type wtx struct {
-	db    *DB
-	tx    *sql.Tx
-	bound map[string]*sql.Stmt
+	db   *DB
+	conn driver.Conn
+	tx   driver.Tx
+	args []driver.NamedValue
 }
 
-func (w *wtx) exec(name string, args ...any) (sql.Result, error) {
-	s, ok := w.bound[name]
-	if !ok {
-		s = w.tx.Stmt(w.db.stmts[name])
-		w.bound[name] = s
+// exec runs one of the prepared writeStatements.
+func (w *wtx) exec(name string, args ...any) (driver.Result, error) {
+	return w.run(w.db.stmts[name], args)
+}
+
+// execSQL prepares and runs a statement that is not on the hot path.
+func (w *wtx) execSQL(query string, args ...any) (driver.Result, error) {
+	s, err := w.conn.(driver.ConnPrepareContext).PrepareContext(context.Background(), query)
+	if err != nil {
+		return nil, err
 	}
-	return s.Exec(args...)
+	defer s.Close()
+	return w.run(s, args)
+}
+
+func (w *wtx) run(s driver.Stmt, args []any) (driver.Result, error) {
+	w.args = w.args[:0]
+	for i, a := range args {
+		v, err := driverValue(a)
+		if err != nil {
+			return nil, err
+		}
+		w.args = append(w.args, driver.NamedValue{Ordinal: i + 1, Value: v})
+	}
+	return s.(driver.StmtExecContext).ExecContext(context.Background(), w.args)
+}
+
+func driverValue(v any) (driver.Value, error) {
+	switch x := v.(type) {
+	case nil, string, int64, []byte, bool:
+		return x, nil
+	case int:
+		return int64(x), nil
+	}
+	return driver.DefaultParameterConverter.ConvertValue(v)
 }
 
 // do runs fn in the writer and waits until its transaction is durable.
@@ -120,6 +151,9 @@ func (db *DB) commit(batch []*op) {
 		return
 	}
 	if len(batch) == 1 {
+		if e, ok := err.(errSeqTaken); ok {
+			err = baton.Errorf(baton.ECONFLICT, "conversation %s changed concurrently", e.id)
+		}
 		batch[0].err <- err
 		return
 	}
@@ -128,29 +162,32 @@ func (db *DB) commit(batch []*op) {
 	}
 }
 
-func (db *DB) run(batch []*op) ([]error, error) {
-	tx, err := db.write.Begin()
-	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
-	}
-	w := &wtx{db: db, tx: tx, bound: make(map[string]*sql.Stmt, len(writeStatements))}
-	results := make([]error, len(batch))
-	for i, o := range batch {
-		err := o.fn(w)
+func (db *DB) run(batch []*op) (results []error, err error) {
+	err = db.wconn.Raw(func(dc any) error {
+		conn := dc.(driver.Conn)
+		tx, err := conn.(driver.ConnBeginTx).BeginTx(context.Background(), driver.TxOptions{})
 		if err != nil {
-			if _, ok := err.(*baton.Error); ok {
-				results[i] = err
-				continue
-			}
-			tx.Rollback()
-			return nil, err
+			return fmt.Errorf("begin: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	return results, nil
+		w := &wtx{db: db, conn: conn, tx: tx}
+		results = make([]error, len(batch))
+		for i, o := range batch {
+			if err := o.fn(w); err != nil {
+				if _, ok := err.(*baton.Error); ok {
+					results[i] = err
+					continue
+				}
+				tx.Rollback()
+				return err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	})
+	return results, err
 }
 
 // WriterStats counts the writer's transactions and the writes they carried.

@@ -1,5 +1,7 @@
 -- Conversations: one row each, the current state. Version increases with
--- every change; writers compare and swap on it.
+-- every change of state; writers compare and swap on it. What follows from
+-- the timeline (its last seq, the last customer message) is read from
+-- messages, so a bot answering in bot mode only appends messages.
 CREATE TABLE conversations (
     id                  TEXT PRIMARY KEY,
     version             INTEGER NOT NULL,
@@ -12,7 +14,6 @@ CREATE TABLE conversations (
     priority            TEXT NOT NULL DEFAULT 'normal',
     assignee            TEXT NOT NULL DEFAULT '',
     handoff             TEXT,
-    last_seq            INTEGER NOT NULL,
     resolution          INTEGER NOT NULL DEFAULT 0,
     handoffs            INTEGER NOT NULL DEFAULT 0,
     last_agent          TEXT NOT NULL DEFAULT '',
@@ -20,21 +21,21 @@ CREATE TABLE conversations (
     ticket_id           TEXT NOT NULL DEFAULT '',
     unknown_streak      INTEGER NOT NULL DEFAULT 0,
     created_at          INTEGER NOT NULL,
-    updated_at          INTEGER NOT NULL,
+    changed_at          INTEGER NOT NULL, -- last change of state
     queued_at           INTEGER,
     assigned_at         INTEGER,
-    last_customer_at    INTEGER,
     last_activity_at    INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX conversations_queue ON conversations (department) WHERE mode = 'queued';
 CREATE INDEX conversations_agent_idle ON conversations (last_activity_at) WHERE mode = 'agent';
 CREATE INDEX conversations_assignee ON conversations (assignee) WHERE mode = 'agent';
-CREATE INDEX conversations_mode ON conversations (mode, updated_at);
 
 -- The timeline: messages and system events, numbered per conversation.
 -- Rows are appended in rowid order, so a commit of many conversations'
--- messages touches few table pages. client_message_id needs no unique
--- index: a conversation's writes are serialised by its version.
+-- messages touches few table pages. The unique seq is what stops two
+-- writers appending to one conversation from the same state.
+-- client_message_id needs no unique index: a conversation's writes are
+-- serialised by its version and its seq.
 CREATE TABLE messages (
     id                INTEGER PRIMARY KEY,
     conversation_id   TEXT NOT NULL,
