@@ -19,6 +19,15 @@ func NewID(prefix string) string {
 	return prefix + "_" + randomString(16)
 }
 
+// Token prefixes tell which kind of token a bearer token is, so checking
+// one needs a single lookup.
+const (
+	TokenPrefixAdmin       = "adm"
+	TokenPrefixAgent       = "agt"
+	TokenPrefixCustomer    = "cus"
+	TokenPrefixIntegration = "bot"
+)
+
 // NewToken returns a new secret bearer token with the given prefix.
 // Tokens carry 160 bits of randomness; only their hash is ever stored.
 func NewToken(prefix string) string {

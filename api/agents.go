@@ -49,7 +49,7 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
 	if max < 1 || max > 100 {
 		return baton.Errorf(baton.EINVALID, "max_concurrent must be between 1 and 100")
 	}
-	token := baton.NewToken(PrefixAgent)
+	token := baton.NewToken(baton.TokenPrefixAgent)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	a := &baton.Agent{ID: baton.NewID("a"), Name: req.Name, Email: req.Email, Departments: req.Departments,
 		Skills: req.Skills, MaxConcurrent: max, Status: baton.StatusOffline, TokenHash: baton.HashToken(token),
@@ -138,7 +138,7 @@ func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error
 	if req.Name = strings.TrimSpace(req.Name); req.Name == "" {
 		return baton.Errorf(baton.EINVALID, "name is required")
 	}
-	token := baton.NewToken(PrefixIntegration)
+	token := baton.NewToken(baton.TokenPrefixIntegration)
 	i := &baton.Integration{ID: baton.NewID("i"), Name: req.Name, TokenHash: baton.HashToken(token),
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
 	if err := s.Store.CreateIntegration(r.Context(), i); err != nil {

@@ -7,15 +7,6 @@ import (
 	"github.com/batonhq/baton"
 )
 
-// Token prefixes tell which kind of token a bearer token is, so only one
-// lookup is needed.
-const (
-	PrefixAdmin       = "adm"
-	PrefixAgent       = "agt"
-	PrefixCustomer    = "cus"
-	PrefixIntegration = "bot"
-)
-
 func bearer(r *http.Request) string {
 	h := r.Header.Get("Authorization")
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
@@ -43,19 +34,19 @@ func (s *Server) authenticate(r *http.Request, conversationID string) (baton.Act
 	prefix, _, _ := strings.Cut(token, "_")
 	ctx := r.Context()
 	switch prefix {
-	case PrefixAgent:
+	case baton.TokenPrefixAgent:
 		if a, err := s.Store.AgentByTokenHash(ctx, baton.HashToken(token)); err == nil {
 			return baton.Actor{Role: baton.RoleAgent, Agent: a}, nil
 		} else if baton.ErrorCode(err) != baton.ENOTFOUND {
 			return baton.Actor{}, err
 		}
-	case PrefixIntegration:
+	case baton.TokenPrefixIntegration:
 		if i, err := s.Store.IntegrationByTokenHash(ctx, baton.HashToken(token)); err == nil {
 			return baton.Actor{Role: baton.RoleBot, IntegrationID: i.ID}, nil
 		} else if baton.ErrorCode(err) != baton.ENOTFOUND {
 			return baton.Actor{}, err
 		}
-	case PrefixCustomer:
+	case baton.TokenPrefixCustomer:
 		if conversationID == "" {
 			return baton.Actor{}, baton.Errorf(baton.EFORBIDDEN, "a customer token is only valid on its own conversation")
 		}

@@ -5,7 +5,7 @@ package engine
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -19,7 +19,8 @@ type TriggerDetector interface {
 	Detect(c *baton.Conversation, text string) *baton.HandoffRequest
 }
 
-// Engine is the conversation engine. Set the fields, then call Start.
+// Engine is the conversation engine. Set the fields, then use it; Run does
+// the background work (inactivity timeouts, queue draining).
 type Engine struct {
 	Store     baton.Store
 	Rules     *lifecycle.Rules
@@ -217,7 +218,7 @@ func (e *Engine) Conversation(ctx context.Context, id string) (*baton.Conversati
 // CreateConversation starts a conversation in bot mode and returns it with
 // the customer's token, which is shown only this once.
 func (e *Engine) CreateConversation(ctx context.Context, c baton.Conversation) (*baton.Conversation, string, error) {
-	token := baton.NewToken("cus")
+	token := baton.NewToken(baton.TokenPrefixCustomer)
 	c.ID = baton.NewID("c")
 	c.CustomerTokenHash = baton.HashToken(token)
 	d, err := e.Rules.Create(c, e.now())
@@ -257,6 +258,13 @@ func (e *Engine) CustomerMessage(ctx context.Context, id, text, clientMessageID 
 		}
 		return d, e.place(ctx, d, now)
 	})
+	return e.message(ctx, id, d, err, dup, baton.AuthorCustomer)
+}
+
+// message returns what a message call stored: the first dup'd message when
+// the client message id was already taken (dup), else the decision's first
+// entry by author.
+func (e *Engine) message(ctx context.Context, id string, d *lifecycle.Decision, err error, dup int64, author baton.Author) (*baton.Message, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -264,11 +272,11 @@ func (e *Engine) CustomerMessage(ctx context.Context, id, text, clientMessageID 
 		return e.Store.Message(ctx, id, dup)
 	}
 	for i := range d.Entries {
-		if d.Entries[i].Author == baton.AuthorCustomer {
+		if d.Entries[i].Author == author {
 			return &d.Entries[i], nil
 		}
 	}
-	return nil, errors.New("engine: customer message not in decision")
+	return nil, fmt.Errorf("engine: conversation %s: no %s entry in the decision", id, author)
 }
 
 // askBot asks the inline bot and folds its answer into d. A bot that fails
@@ -353,18 +361,10 @@ func (e *Engine) BotMessage(ctx context.Context, id string, reply *baton.BotRepl
 		}
 		return d, e.place(ctx, d, now)
 	})
-	if err != nil {
-		return nil, err
+	if err == nil && dup == 0 && len(reply.Messages) == 0 {
+		return &d.Entries[0], nil // a handoff without words: its first entry
 	}
-	if dup != 0 {
-		return e.Store.Message(ctx, id, dup)
-	}
-	for i := range d.Entries {
-		if d.Entries[i].Author == baton.AuthorBot {
-			return &d.Entries[i], nil
-		}
-	}
-	return &d.Entries[0], nil
+	return e.message(ctx, id, d, err, dup, baton.AuthorBot)
 }
 
 // RequestHandoff starts the handoff procedure (the bot's handoff reply, or
@@ -395,13 +395,7 @@ func (e *Engine) AgentMessage(ctx context.Context, a *baton.Agent, id, text, cli
 		}
 		return e.Rules.AgentMessage(c, a, text, clientMessageID, private, e.now())
 	})
-	if err != nil {
-		return nil, err
-	}
-	if dup != 0 {
-		return e.Store.Message(ctx, id, dup)
-	}
-	return &d.Entries[len(d.Entries)-1], nil
+	return e.message(ctx, id, d, err, dup, baton.AuthorAgent)
 }
 
 // Claim gives the conversation to the agent; ECONFLICT if another has it.

@@ -182,7 +182,7 @@ func adminTokenHash(ctx context.Context, db *sqlite.DB, fromEnv string, stdout i
 		}
 		return h, nil
 	}
-	token := baton.NewToken(api.PrefixAdmin)
+	token := baton.NewToken(baton.TokenPrefixAdmin)
 	h := baton.HashToken(token)
 	if err := db.SetSetting(ctx, "admin_token_hash", fmt.Sprintf("%x", h)); err != nil {
 		return nil, err
