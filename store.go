@@ -42,6 +42,9 @@ type Store interface {
 
 	Conversation(ctx context.Context, id string) (*Conversation, error)
 	Conversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error)
+	// Queued returns every conversation waiting in a department's queue
+	// ("" for all departments), in no particular order.
+	Queued(ctx context.Context, department string) ([]*Conversation, error)
 	// ClientMessageIDs returns the client message ids of a conversation,
 	// keyed by ClientKey, with the seq each was stored under.
 	ClientMessageIDs(ctx context.Context, conversationID string) (map[string]int64, error)

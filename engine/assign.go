@@ -42,11 +42,7 @@ func (e *Engine) Drain(ctx context.Context, dept string) {
 
 // Queue returns a department's waiting conversations in the order they are served.
 func (e *Engine) Queue(ctx context.Context, dept string) ([]*baton.Conversation, error) {
-	f := baton.ConversationFilter{Modes: []baton.Mode{baton.ModeQueued}}
-	if dept != "" {
-		f.Departments = []string{dept}
-	}
-	q, err := e.Store.Conversations(ctx, f)
+	q, err := e.Store.Queued(ctx, dept)
 	if err != nil {
 		return nil, err
 	}

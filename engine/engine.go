@@ -325,7 +325,7 @@ func (e *Engine) facts(ctx context.Context, c *baton.Conversation, now time.Time
 			break
 		}
 	}
-	queue, err := e.Store.Conversations(ctx, baton.ConversationFilter{Modes: []baton.Mode{baton.ModeQueued}, Departments: []string{c.Department}})
+	queue, err := e.Store.Queued(ctx, c.Department)
 	if err != nil {
 		return f, err
 	}

@@ -280,6 +280,26 @@ func (db *DB) Conversations(ctx context.Context, f baton.ConversationFilter) ([]
 	return out, rows.Err()
 }
 
+// Queued returns every conversation waiting in a department's queue, or in
+// every queue for "". There is no limit: the queue must be served whole.
+func (db *DB) Queued(ctx context.Context, department string) ([]*baton.Conversation, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations c
+		WHERE mode = 'queued' AND (?1 = '' OR department = ?1)`, department)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*baton.Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // IdleAgentConversations returns conversations in agent mode quiet since idleSince.
 func (db *DB) IdleAgentConversations(ctx context.Context, idleSince time.Time, limit int) ([]string, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT id FROM conversations WHERE mode = 'agent' AND last_activity_at <= ?

@@ -257,3 +257,28 @@ func TestAppendOnlyRace(t *testing.T) {
 		t.Fatalf("%d entries stored, want 2", len(msgs))
 	}
 }
+
+// The queue is served whole, however long: no listing limit applies.
+func TestQueuedHasNoLimit(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	now := time.Now()
+	for i := range 1100 {
+		c := newConversation(fmt.Sprintf("c_%04d", i), now)
+		c.Mode, c.Department, c.QueuedAt = baton.ModeQueued, "support", &now
+		if i%2 == 1 {
+			c.Department = "billing"
+		}
+		if err := db.Commit(ctx, &baton.Change{Create: true, Conversation: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	support, err := db.Queued(ctx, "support")
+	if err != nil || len(support) != 550 {
+		t.Fatalf("support queue: %d, %v", len(support), err)
+	}
+	all, err := db.Queued(ctx, "")
+	if err != nil || len(all) != 1100 {
+		t.Fatalf("all queues: %d, %v", len(all), err)
+	}
+}
