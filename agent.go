@@ -30,7 +30,10 @@ type Agent struct {
 	Status        AgentStatus `json:"status"`
 	CreatedAt     time.Time   `json:"created_at"`
 	UpdatedAt     time.Time   `json:"updated_at"`
-	TokenHash     []byte      `json:"-"`
+	// LastAssignedAt is when the agent last got a conversation; among
+	// equally busy agents, automatic assignment picks the one waiting longest.
+	LastAssignedAt *time.Time `json:"last_assigned_at"`
+	TokenHash      []byte     `json:"-"`
 }
 
 // InDepartment reports whether the agent works for department d.

@@ -22,6 +22,9 @@ type Change struct {
 	Ticket       *Ticket
 	// CloseTicket names a ticket to mark closed.
 	CloseTicket string
+	// Assigned names the agent who got the conversation in this change;
+	// their LastAssignedAt becomes the conversation's AssignedAt.
+	Assigned string
 	// Survey is a rating or a comment to store for Survey.Resolution;
 	// a zero rating or an empty comment keeps what is stored.
 	Survey *SurveyResponse

@@ -972,3 +972,37 @@ func TestAnotherWriterIsNoticed(t *testing.T) {
 		t.Fatalf("stored v%d seq %d", c.Version, c.LastSeq)
 	}
 }
+
+// Automatic assignment takes turns: with both agents free, the next
+// conversation goes to the one who has waited longest for one, and the
+// store remembers it across engines.
+func TestAssignmentTakesTurns(t *testing.T) {
+	e := newEnv(t)
+	ann := e.addAgent(t, "a_1", "Ann", baton.StatusOnline, 1)
+	bob := e.addAgent(t, "a_2", "Bob", baton.StatusOnline, 1)
+	first := e.start(t, baton.ChannelWeb)
+	e.say(t, first, "agent")
+	c := e.wantState(t, first, baton.ModeAgent, "a_1") // neither had one: by id
+	if _, err := e.eng.Release(e.ctx, ann, first, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	second := e.start(t, baton.ChannelWeb)
+	e.say(t, second, "agent")
+	e.wantState(t, second, baton.ModeAgent, "a_2") // Bob never had one
+	if _, err := e.eng.Release(e.ctx, bob, second, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	other := e.newEngine(e.db) // a restart: the turn order comes from the store
+	third := e.start(t, baton.ChannelWeb)
+	if _, err := other.CustomerMessage(e.ctx, third, "agent", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.db.Conversation(e.ctx, third); got.Assignee != "a_1" {
+		t.Fatalf("third conversation went to %q, want a_1 (waited since %v)", got.Assignee, c.AssignedAt)
+	}
+	if a, _ := e.db.Agent(e.ctx, "a_2"); a.LastAssignedAt == nil || !a.LastAssignedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("Bob's last assignment %v", a.LastAssignedAt)
+	}
+}

@@ -45,8 +45,9 @@ type Assignment struct {
 // PlanAssignments decides automatic assignment for one department: the
 // queue in order, each conversation to the least busy online agent of the
 // department with free capacity. Ties go to the agent with more free
-// capacity, then by id, so the plan is deterministic. loads is updated
-// with the planned assignments.
+// capacity, then to the one who has waited longest for a conversation
+// (never assigned first), then by id, so the plan is fair and
+// deterministic. loads is updated with the planned assignments.
 func PlanAssignments(dept string, queue []*baton.Conversation, loads []baton.AgentLoad) []Assignment {
 	var plan []Assignment
 	for _, c := range queue {
@@ -74,6 +75,11 @@ func betterCandidate(a, b baton.AgentLoad) bool {
 	}
 	if a.Free() != b.Free() {
 		return a.Free() > b.Free()
+	}
+	if la, lb := a.Agent.LastAssignedAt, b.Agent.LastAssignedAt; (la == nil) != (lb == nil) {
+		return la == nil
+	} else if la != nil && !la.Equal(*lb) {
+		return la.Before(*lb)
 	}
 	return a.Agent.ID < b.Agent.ID
 }

@@ -242,3 +242,39 @@ func TestPlanAssignmentsNeverExceedsCapacity(t *testing.T) {
 		t.Fatalf("assigned %v (%d in all), want %v", got, len(plan), want)
 	}
 }
+
+// Among equally busy agents, the one who has waited longest for a
+// conversation gets the next; one never assigned goes first.
+func TestPlanAssignmentsRotatesAmongIdleAgents(t *testing.T) {
+	at := func(l baton.AgentLoad, ago time.Duration) baton.AgentLoad {
+		ts := t0.Add(-ago)
+		l.Agent.LastAssignedAt = &ts
+		return l
+	}
+	loads := []baton.AgentLoad{
+		at(load("a", baton.StatusOnline, 0, 3, "support"), time.Minute),
+		at(load("b", baton.StatusOnline, 0, 3, "support"), time.Hour),
+		load("c", baton.StatusOnline, 0, 3, "support"), // never assigned
+		at(load("d", baton.StatusOnline, 0, 3, "support"), 10*time.Minute),
+	}
+	plan := lifecycle.PlanAssignments("support", queueOf("c1", "c2", "c3", "c4"), loads)
+	var got []string
+	for _, p := range plan {
+		got = append(got, p.Conversation.ID+">"+p.Agent.ID)
+	}
+	if want := []string{"c1>c", "c2>b", "c3>d", "c4>a"}; !slices.Equal(got, want) {
+		t.Fatalf("plan %v, want %v", got, want)
+	}
+}
+
+func TestAssignNamesTheAgent(t *testing.T) {
+	r := testRules()
+	d, err := r.Assign(conversation(baton.ModeQueued), newAgent("a_7", "Gil", baton.StatusOnline, 3, "support"), lifecycle.AssignAuto, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := d.Change(conversation(baton.ModeQueued))
+	if d.Assigned != "a_7" || ch.Assigned != "a_7" || ch.AppendOnly {
+		t.Fatalf("assigned %q, change %+v", d.Assigned, ch)
+	}
+}

@@ -59,7 +59,9 @@ type Decision struct {
 	// Enqueued: the conversation joined its department's queue.
 	Enqueued bool
 	// Freed names the agent who no longer holds the conversation.
-	Freed       string
+	Freed string
+	// Assigned names the agent who now holds it.
+	Assigned    string
 	Ticket      *baton.Ticket
 	CloseTicket string
 	Survey      *baton.SurveyResponse
@@ -70,8 +72,10 @@ type Decision struct {
 // the commonest event by far), the conversation keeps its version and the
 // change is append-only.
 func (d *Decision) Change(prev *baton.Conversation) *baton.Change {
-	ch := &baton.Change{Conversation: d.Conversation, Messages: d.Entries, Ticket: d.Ticket, CloseTicket: d.CloseTicket, Survey: d.Survey}
-	if prev != nil && len(d.Entries) > 0 && d.Ticket == nil && d.CloseTicket == "" && d.Survey == nil && d.Conversation.SameState(prev) {
+	ch := &baton.Change{Conversation: d.Conversation, Messages: d.Entries, Ticket: d.Ticket, CloseTicket: d.CloseTicket,
+		Survey: d.Survey, Assigned: d.Assigned}
+	if prev != nil && len(d.Entries) > 0 && d.Ticket == nil && d.CloseTicket == "" && d.Survey == nil && d.Assigned == "" &&
+		d.Conversation.SameState(prev) {
 		d.Conversation.Version = prev.Version
 		ch.AppendOnly = true
 	}
@@ -535,6 +539,7 @@ func (r *Rules) Assign(c *baton.Conversation, a *baton.Agent, how AssignHow, now
 	s.c.Assignee = a.ID
 	s.c.LastAgent = a.ID
 	s.c.AssignedAt = &s.now
+	s.d.Assigned = a.ID
 	s.c.LastActivityAt = now
 	s.c.Survey = baton.SurveyNone
 	if s.c.Handoff != nil {
@@ -681,6 +686,7 @@ func (r *Rules) Transfer(c *baton.Conversation, by *baton.Agent, to TransferTarg
 			return &Decision{Conversation: c, Unchanged: true}, nil
 		}
 		s.d.Freed = s.c.Assignee
+		s.d.Assigned = a.ID
 		s.c.Mode = baton.ModeAgent
 		s.c.Assignee, s.c.LastAgent = a.ID, a.ID
 		s.c.AssignedAt = &s.now
@@ -782,6 +788,7 @@ func (d *Decision) Then(next *Decision) *Decision {
 	d.NeedsPlacement = d.NeedsPlacement || next.NeedsPlacement
 	d.Enqueued = d.Enqueued || next.Enqueued
 	d.Freed = cmp.Or(next.Freed, d.Freed)
+	d.Assigned = cmp.Or(next.Assigned, d.Assigned)
 	d.Ticket = cmp.Or(next.Ticket, d.Ticket)
 	d.CloseTicket = cmp.Or(next.CloseTicket, d.CloseTicket)
 	d.Survey = cmp.Or(next.Survey, d.Survey)

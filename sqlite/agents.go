@@ -10,7 +10,8 @@ import (
 	"github.com/batonhq/baton"
 )
 
-const agentColumns = `id, name, email, departments, skills, max_concurrent, status, token_hash, created_at, updated_at`
+const agentColumns = `id, name, email, departments, skills, max_concurrent, status, token_hash, created_at, updated_at,
+	last_assigned_at`
 
 func scanAgent(row interface{ Scan(...any) error }) (*baton.Agent, error) {
 	var (
@@ -19,13 +20,15 @@ func scanAgent(row interface{ Scan(...any) error }) (*baton.Agent, error) {
 		status           string
 		created, updated int64
 	)
-	err := row.Scan(&a.ID, &a.Name, &a.Email, &depts, &skills, &a.MaxConcurrent, &status, &a.TokenHash, &created, &updated)
+	var lastAssigned sql.NullInt64
+	err := row.Scan(&a.ID, &a.Name, &a.Email, &depts, &skills, &a.MaxConcurrent, &status, &a.TokenHash, &created, &updated, &lastAssigned)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, baton.Errorf(baton.ENOTFOUND, "agent not found")
 	} else if err != nil {
 		return nil, err
 	}
 	a.Status, a.CreatedAt, a.UpdatedAt = baton.AgentStatus(status), fromMicros(created), fromMicros(updated)
+	a.LastAssignedAt = fromNullMicros(lastAssigned)
 	if err := json.Unmarshal([]byte(depts), &a.Departments); err != nil {
 		return nil, fmt.Errorf("agent %s: departments: %w", a.ID, err)
 	}
@@ -45,7 +48,7 @@ func agentArgs(a *baton.Agent) ([]any, error) {
 		return nil, err
 	}
 	return []any{a.ID, a.Name, a.Email, string(depts), string(skills), a.MaxConcurrent, string(a.Status), a.TokenHash,
-		micros(a.CreatedAt), micros(a.UpdatedAt)}, nil
+		micros(a.CreatedAt), micros(a.UpdatedAt), nullMicros(a.LastAssignedAt)}, nil
 }
 
 func nonNil(s []string) []string {
@@ -62,7 +65,7 @@ func (db *DB) CreateAgent(ctx context.Context, a *baton.Agent) error {
 		return err
 	}
 	return db.do(ctx, func(w *wtx) error {
-		_, err := w.execSQL(`INSERT INTO agents (`+agentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		_, err := w.execSQL(`INSERT INTO agents (`+agentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 		return err
 	})
 }

@@ -30,7 +30,8 @@ var writeStatements = map[string]string{
 	"messageInsert3": messageInsert(3),
 	"ticketInsert": `INSERT INTO tickets (id, conversation_id, department, priority, status, subject, trigger, details,
 		expected_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	"ticketClose": `UPDATE tickets SET status = 'closed', updated_at = ? WHERE id = ?`,
+	"ticketClose":   `UPDATE tickets SET status = 'closed', updated_at = ? WHERE id = ?`,
+	"agentAssigned": `UPDATE agents SET last_assigned_at = ? WHERE id = ?`,
 	"surveyUpsert": `INSERT INTO surveys (conversation_id, resolution, agent_id, rating, comment, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (conversation_id, resolution) DO UPDATE SET
@@ -120,7 +121,7 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 		ticket = []any{t.ID, t.ConversationID, t.Department, string(t.Priority), string(t.Status), t.Subject,
 			string(t.Trigger), string(details), nullMicros(t.ExpectedBy), micros(t.CreatedAt), micros(t.UpdatedAt)}
 	}
-	if ch.AppendOnly && (ch.Create || len(msgs) == 0 || ch.Ticket != nil || ch.CloseTicket != "" || ch.Survey != nil) {
+	if ch.AppendOnly && (ch.Create || len(msgs) == 0 || ch.Ticket != nil || ch.CloseTicket != "" || ch.Survey != nil || ch.Assigned != "") {
 		return baton.Errorf(baton.EINVALID, "an append-only change carries messages and nothing else")
 	}
 	return db.do(ctx, func(w *wtx) error {
@@ -169,6 +170,11 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 		if ch.CloseTicket != "" {
 			if _, err := w.exec("ticketClose", micros(c.UpdatedAt), ch.CloseTicket); err != nil {
 				return fmt.Errorf("close ticket: %w", err)
+			}
+		}
+		if ch.Assigned != "" && c.AssignedAt != nil {
+			if _, err := w.exec("agentAssigned", micros(*c.AssignedAt), ch.Assigned); err != nil {
+				return fmt.Errorf("record assignment: %w", err)
 			}
 		}
 		if s := ch.Survey; s != nil {

@@ -59,6 +59,7 @@ CREATE TABLE agents (
     skills         TEXT NOT NULL,
     max_concurrent INTEGER NOT NULL,
     status         TEXT NOT NULL,
+    last_assigned_at INTEGER,
     token_hash     BLOB NOT NULL UNIQUE,
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
