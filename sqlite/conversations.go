@@ -75,28 +75,39 @@ func isUnique(err error) bool {
 	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
+// conversationArgs are the parameters of conversationInsert and conversationUpdate.
+func conversationArgs(c *baton.Conversation) ([]any, error) {
+	contact, err := json.Marshal(c.Contact)
+	if err != nil {
+		return nil, err
+	}
+	var handoff any
+	if c.Handoff != nil {
+		b, err := json.Marshal(c.Handoff)
+		if err != nil {
+			return nil, err
+		}
+		handoff = string(b)
+	}
+	return []any{c.ID, c.Version, string(c.Channel), c.Locale, string(contact), c.CustomerTokenHash, string(c.Mode),
+		c.Department, string(c.Priority), c.Assignee, handoff, c.Resolution, c.Handoffs, c.LastAgent,
+		string(c.Survey), c.TicketID, c.UnknownStreak, micros(c.CreatedAt), micros(c.UpdatedAt),
+		nullMicros(c.QueuedAt), nullMicros(c.AssignedAt), micros(c.LastActivityAt)}, nil
+}
+
 // Commit applies a change atomically and durably; see baton.Change.
 func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 	c := ch.Conversation
 	if c == nil {
 		return baton.Errorf(baton.EINVALID, "a change needs a conversation")
 	}
-	contact, err := json.Marshal(c.Contact)
-	if err != nil {
-		return err
-	}
-	var handoff any
-	if c.Handoff != nil {
-		b, err := json.Marshal(c.Handoff)
-		if err != nil {
+	var args []any
+	if !ch.AppendOnly {
+		var err error
+		if args, err = conversationArgs(c); err != nil {
 			return err
 		}
-		handoff = string(b)
 	}
-	args := []any{c.ID, c.Version, string(c.Channel), c.Locale, string(contact), c.CustomerTokenHash, string(c.Mode),
-		c.Department, string(c.Priority), c.Assignee, handoff, c.Resolution, c.Handoffs, c.LastAgent,
-		string(c.Survey), c.TicketID, c.UnknownStreak, micros(c.CreatedAt), micros(c.UpdatedAt),
-		nullMicros(c.QueuedAt), nullMicros(c.AssignedAt), micros(c.LastActivityAt)}
 	msgs := make([][]any, len(ch.Messages))
 	for i, m := range ch.Messages {
 		var clientID, buttons any
