@@ -14,10 +14,10 @@ import (
 // conversationView is a conversation as the API shows it. Agents and
 // integrations see everything; customers see customerConversation.
 type conversationView struct {
-	*baton.Conversation `json:",omitempty"`
-	Customer            *customerConversation `json:"-"`
-	CustomerToken       string                `json:"customer_token,omitempty"`
-	WaitingSeconds      *int64                `json:"waiting_seconds,omitempty"`
+	*baton.Conversation
+	Customer       *customerConversation `json:"-"`
+	CustomerToken  string                `json:"customer_token,omitempty"`
+	WaitingSeconds *int64                `json:"waiting_seconds,omitempty"`
 	// QueuePosition is the 1-based place in the department's queue.
 	QueuePosition int `json:"queue_position,omitempty"`
 	// Position is the place in a queue listing.
