@@ -116,6 +116,13 @@ func (e *Engine) release(id string, en *entry) {
 	}
 }
 
+// Cached returns how many conversations are held in memory.
+func (e *Engine) Cached() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.cache)
+}
+
 // store commits a decision and, once it is durable, makes it the cached
 // state and publishes it.
 func (e *Engine) store(ctx context.Context, en *entry, d *lifecycle.Decision, create bool) error {

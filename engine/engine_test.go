@@ -1006,3 +1006,27 @@ func TestAssignmentTakesTurns(t *testing.T) {
 		t.Fatalf("Bob's last assignment %v", a.LastAssignedAt)
 	}
 }
+
+// The in-memory cache stays near its bound however many conversations
+// pass through, and an evicted conversation loads again unchanged.
+func TestCacheIsBounded(t *testing.T) {
+	e := newEnv(t)
+	e.eng.CacheSize = 10
+	var ids []string
+	for range 60 {
+		id := e.start(t, baton.ChannelWeb)
+		e.say(t, id, "What are your opening hours?")
+		ids = append(ids, id)
+	}
+	if n := e.eng.Cached(); n > 11 {
+		t.Fatalf("%d conversations cached, bound 10", n)
+	}
+	c, err := e.eng.Conversation(e.ctx, ids[0])
+	if err != nil || c.LastSeq != 3 || c.Mode != baton.ModeBot {
+		t.Fatalf("first conversation after eviction: %+v, %v", c, err)
+	}
+	m := e.say(t, ids[0], "What are your opening hours?")
+	if m.Seq != 4 {
+		t.Fatalf("next message at seq %d, want 4", m.Seq)
+	}
+}
