@@ -20,7 +20,7 @@ type ack struct {
 }
 
 // TestKillDuringWritesLosesNothing kills the server with SIGKILL while
-// dozens of clients post messages, restarts it on the same data and checks
+// hundreds of clients post messages, restarts it on the same data and checks
 // that every acknowledged message is there, once, under the seq it was
 // acknowledged with, and that client message ids still deduplicate.
 func TestKillDuringWritesLosesNothing(t *testing.T) {
@@ -39,9 +39,9 @@ func TestStopDuringWritesLosesNothing(t *testing.T) {
 // acknowledged.
 func writeStopRestart(t *testing.T, graceful bool) {
 	const (
-		conversations = 50
-		clients       = 64
-		killAfter     = 2000 // acknowledged messages before the kill
+		conversations = 300
+		clients       = 256 // each with one request in flight: hundreds at the kill
+		killAfter     = 3000 // acknowledged messages before the kill
 		maxPerClient  = 500  // bounds the load if the kill never comes
 	)
 	dir := t.TempDir()

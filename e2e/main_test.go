@@ -79,8 +79,8 @@ func moduleRoot() (string, error) {
 var httpClient = &http.Client{
 	Timeout: 10 * time.Second,
 	Transport: &http.Transport{
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 256,
+		MaxIdleConns:        512,
+		MaxIdleConnsPerHost: 512,
 		IdleConnTimeout:     30 * time.Second,
 	},
 }
