@@ -40,7 +40,7 @@ func TestStopDuringWritesLosesNothing(t *testing.T) {
 func writeStopRestart(t *testing.T, graceful bool) {
 	const (
 		conversations = 300
-		clients       = 256 // each with one request in flight: hundreds at the kill
+		clients       = 256  // each with one request in flight: hundreds at the kill
 		killAfter     = 3000 // acknowledged messages before the kill
 		maxPerClient  = 500  // bounds the load if the kill never comes
 	)
