@@ -181,7 +181,13 @@ func decode(r *http.Request, v any) error {
 			if typeErr.Field == "" {
 				return baton.Errorf(baton.EINVALID, "request body must be a JSON object")
 			}
-			return baton.Errorf(baton.EINVALID, "field %q must be %s", typeErr.Field, jsonKind(typeErr.Type))
+			// For a wrong array element or object value, the error names the
+			// container but the element's type: describe the declared field.
+			t := typeErr.Type
+			if ft := fieldType(reflect.TypeOf(v), typeErr.Field); ft != nil {
+				t = ft
+			}
+			return baton.Errorf(baton.EINVALID, "field %q must be %s", typeErr.Field, jsonKind(t))
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return baton.Errorf(baton.EINVALID, "malformed JSON: unexpected end of body")
 		default:
@@ -198,24 +204,85 @@ func decode(r *http.Request, v any) error {
 	return nil
 }
 
-// jsonKind names a Go type the way a JSON client thinks of it.
+// jsonKind names a Go type the way a JSON client thinks of it:
+// "a string", "an array of objects", "an object of strings".
 func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array of " + jsonKinds(t.Elem())
+	case reflect.Map:
+		return "an object of " + jsonKinds(t.Elem())
+	}
+	k := jsonKinds(t)
+	if k == "true or false" {
+		return k
+	}
+	article := "a "
+	if strings.ContainsRune("aeiou", rune(k[0])) {
+		article = "an "
+	}
+	return article + strings.TrimSuffix(k, "s")
+}
+
+// jsonKinds names a Go type in the plural: "strings", "objects".
+func jsonKinds(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return "strings"
 	case reflect.Bool:
 		return "true or false"
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
+		return "integers"
 	case reflect.Float32, reflect.Float64:
-		return "a number"
+		return "numbers"
 	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Pointer:
-		return jsonKind(t.Elem())
+		return "arrays"
 	}
-	return "an object"
+	return "objects"
+}
+
+// fieldType finds the declared type of a dotted JSON field path in t, or nil.
+func fieldType(t reflect.Type, path string) reflect.Type {
+	for _, name := range strings.Split(path, ".") {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			return nil
+		}
+		t = structField(t, name)
+	}
+	return t
+}
+
+func structField(t reflect.Type, name string) reflect.Type {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && tag == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if found := structField(ft, name); found != nil {
+					return found
+				}
+			}
+			continue
+		}
+		if tag == name || tag == "" && strings.EqualFold(f.Name, name) {
+			return f.Type
+		}
+	}
+	return nil
 }
 
 // decodeOptional is decode for a body that may be left out entirely.

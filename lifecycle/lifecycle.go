@@ -17,8 +17,40 @@ import (
 	"github.com/batonhq/baton"
 )
 
-// MaxTextLength is the longest message text accepted, in characters.
-const MaxTextLength = 8000
+// Limits on what callers may store. They keep one request from bloating a
+// conversation that every queue read and every agent's screen must carry.
+const (
+	MaxTextLength  = 8000 // a message, in characters
+	MaxFieldLength = 1000 // a handoff reason, a detail, a contact field or attribute, in characters
+	MaxKeyLength   = 64   // the name of a detail or attribute
+	MaxKeys        = 30   // details of a handoff, attributes of a contact
+)
+
+// checkFields refuses a map of details or attributes over the limits.
+func checkFields(what string, m map[string]string) error {
+	if len(m) > MaxKeys {
+		return baton.Errorf(baton.EINVALID, "%s: %d entries; the limit is %d", what, len(m), MaxKeys)
+	}
+	for k, v := range m {
+		if utf8.RuneCountInString(k) > MaxKeyLength || k == "" {
+			return baton.Errorf(baton.EINVALID, "%s: names must be 1 to %d characters", what, MaxKeyLength)
+		}
+		if utf8.RuneCountInString(v) > MaxFieldLength {
+			return baton.Errorf(baton.EINVALID, "%s: %q is longer than %d characters", what, k, MaxFieldLength)
+		}
+	}
+	return nil
+}
+
+// checkContact refuses contact fields over the limits.
+func checkContact(c baton.Contact) error {
+	for name, v := range map[string]string{"name": c.Name, "email": c.Email, "phone": c.Phone} {
+		if utf8.RuneCountInString(v) > MaxFieldLength {
+			return baton.Errorf(baton.EINVALID, "contact %s is longer than %d characters", name, MaxFieldLength)
+		}
+	}
+	return checkFields("contact attributes", c.Attributes)
+}
 
 // Rules holds the settings the lifecycle decisions depend on.
 type Rules struct {
@@ -153,6 +185,9 @@ func (r *Rules) Create(c baton.Conversation, now time.Time) (*Decision, error) {
 	}
 	if !c.Channel.Valid() {
 		return nil, baton.Errorf(baton.EINVALID, "unknown channel %q", c.Channel)
+	}
+	if err := checkContact(c.Contact); err != nil {
+		return nil, err
 	}
 	if c.Locale == "" {
 		c.Locale = "en"
@@ -327,6 +362,12 @@ func (s *step) startHandoff(req baton.HandoffRequest) error {
 	}
 	if req.Reason == "" {
 		req.Reason = defaultReasons[req.Trigger]
+	}
+	if n := utf8.RuneCountInString(req.Reason); n > MaxFieldLength {
+		return baton.Errorf(baton.EINVALID, "reason is %d characters long; the limit is %d", n, MaxFieldLength)
+	}
+	if err := checkFields("details", req.Details); err != nil {
+		return err
 	}
 	details := map[string]string{}
 	for k, v := range map[string]string{"name": s.c.Contact.Name, "email": s.c.Contact.Email, "phone": s.c.Contact.Phone} {

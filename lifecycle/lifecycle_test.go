@@ -2,6 +2,7 @@ package lifecycle_test
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -1771,5 +1772,38 @@ func TestChangeIsAppendOnlyWhenOnlyTheTimelineGrows(t *testing.T) {
 	d, _ = r.CustomerMessage(a, lifecycle.CustomerInput{Text: "still there?"}, t0)
 	if ch := d.Change(a); ch.AppendOnly || !d.Conversation.LastActivityAt.Equal(t0) {
 		t.Fatalf("agent mode: append-only %v, last activity %v", ch.AppendOnly, d.Conversation.LastActivityAt)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	r := testRules()
+	long := strings.Repeat("ש", lifecycle.MaxFieldLength+1)
+	many := map[string]string{}
+	for i := range lifecycle.MaxKeys + 1 {
+		many[fmt.Sprint("k", i)] = "v"
+	}
+	for name, contact := range map[string]baton.Contact{
+		"long name":       {Name: long},
+		"long attribute":  {Attributes: map[string]string{"note": long}},
+		"many attributes": {Attributes: many},
+		"empty key":       {Attributes: map[string]string{"": "v"}},
+	} {
+		if _, err := r.Create(baton.Conversation{ID: "c_1", Channel: baton.ChannelWeb, Contact: contact}, t0); baton.ErrorCode(err) != baton.EINVALID {
+			t.Errorf("create with %s: %v, want invalid", name, err)
+		}
+	}
+	for name, req := range map[string]baton.HandoffRequest{
+		"long reason":  {Trigger: baton.TriggerBot, Reason: long},
+		"long detail":  {Trigger: baton.TriggerBot, Details: map[string]string{"order": long}},
+		"many details": {Trigger: baton.TriggerBot, Details: many},
+	} {
+		if _, err := r.RequestHandoff(conversation(baton.ModeBot), req, t0); baton.ErrorCode(err) != baton.EINVALID {
+			t.Errorf("handoff with %s: %v, want invalid", name, err)
+		}
+	}
+	ok := strings.Repeat("ש", lifecycle.MaxFieldLength)
+	if _, err := r.RequestHandoff(conversation(baton.ModeBot), baton.HandoffRequest{Trigger: baton.TriggerBot, Reason: ok,
+		Details: map[string]string{"order": ok}}, t0); err != nil {
+		t.Errorf("handoff at the limits: %v", err)
 	}
 }
