@@ -59,7 +59,10 @@ type Store interface {
 	IdleAgentConversations(ctx context.Context, idleSince time.Time, limit int) ([]string, error)
 
 	CreateAgent(ctx context.Context, a *Agent) error
-	UpdateAgent(ctx context.Context, a *Agent) error
+	// SetAgentStatus and SetAgentToken change one thing of an agent, so
+	// that two changes at once never undo each other.
+	SetAgentStatus(ctx context.Context, id string, s AgentStatus, at time.Time) error
+	SetAgentToken(ctx context.Context, id string, hash []byte, at time.Time) error
 	Agent(ctx context.Context, id string) (*Agent, error)
 	AgentByTokenHash(ctx context.Context, hash []byte) (*Agent, error)
 	Agents(ctx context.Context) ([]*Agent, error)

@@ -125,6 +125,24 @@ func (s *Server) setAgentStatus(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, agentView{Agent: ag})
 }
 
+// rotateAgentToken gives an agent a new token; the old one stops working at once.
+func (s *Server) rotateAgentToken(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAdmin); err != nil {
+		return err
+	}
+	a, err := s.Store.Agent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	token := baton.NewToken(baton.TokenPrefixAgent)
+	a.TokenHash = baton.HashToken(token)
+	a.UpdatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	if err := s.Store.SetAgentToken(r.Context(), a.ID, a.TokenHash, a.UpdatedAt); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, agentView{Agent: a, Token: token})
+}
+
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.require(r, baton.RoleAdmin); err != nil {
 		return err

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +31,9 @@ type Server struct {
 	AdminTokenHash []byte
 	Departments    []*baton.Department
 	Logger         *slog.Logger
+	// Closing, when closed, ends the WebSocket streams (http.Server.Shutdown
+	// does not wait for hijacked connections, and must not cancel requests).
+	Closing <-chan struct{}
 }
 
 // Handler returns the API's routes.
@@ -57,6 +61,7 @@ func (s *Server) Handler() http.Handler {
 	h("GET /api/v1/agents/me", s.me)
 	h("PUT /api/v1/agents/me/status", s.setMyStatus)
 	h("PUT /api/v1/agents/{id}/status", s.setAgentStatus)
+	h("POST /api/v1/agents/{id}/token", s.rotateAgentToken)
 	h("POST /api/v1/integrations", s.createIntegration)
 	h("GET /api/v1/departments", s.listDepartments)
 	h("GET /api/v1/tickets", s.listTickets)
@@ -129,6 +134,10 @@ var statusByCode = map[string]int{
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away; nobody reads this answer.
+		err = baton.Errorf(baton.EUNAVAILABLE, "request canceled")
+	}
 	code := baton.ErrorCode(err)
 	status, ok := statusByCode[code]
 	if !ok {

@@ -883,3 +883,25 @@ func TestUnmatchedRoutesAnswerJSON(t *testing.T) {
 	ts.request(t, "GET", "/api/v1/nothing-here", adminToken, nil).wantError(t, http.StatusNotFound, "not_found")
 	ts.request(t, "GET", "/elsewhere", "", nil).wantError(t, http.StatusNotFound, "not_found")
 }
+
+// An admin can give an agent a new token: the old one stops working at
+// once, and a status change afterwards does not bring it back.
+func TestRotateAgentToken(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.signedInAgent(t, "Ana", "support")
+	ts.request(t, "POST", "/api/v1/agents/"+a.ID+"/token", a.Token, nil).wantError(t, http.StatusForbidden, "forbidden")
+	var rotated agentResp
+	ts.request(t, "POST", "/api/v1/agents/"+a.ID+"/token", adminToken, nil).want(t, http.StatusOK, &rotated)
+	if rotated.Token == "" || rotated.Token == a.Token || rotated.ID != a.ID {
+		t.Fatalf("rotated %+v", rotated)
+	}
+	ts.request(t, "GET", "/api/v1/agents/me", a.Token, nil).wantError(t, http.StatusUnauthorized, "unauthorized")
+	ts.setStatus(t, rotated.Token, "online")
+	ts.request(t, "GET", "/api/v1/agents/me", a.Token, nil).wantError(t, http.StatusUnauthorized, "unauthorized")
+	var me agentResp
+	ts.request(t, "GET", "/api/v1/agents/me", rotated.Token, nil).want(t, http.StatusOK, &me)
+	if me.Status != "online" {
+		t.Fatalf("status %q after rotation, want online", me.Status)
+	}
+	ts.request(t, "POST", "/api/v1/agents/a_nobody/token", adminToken, nil).wantError(t, http.StatusNotFound, "not_found")
+}

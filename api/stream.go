@@ -134,6 +134,9 @@ func (s *Server) follow(ctx context.Context, conn *websocket.Conn, sub *hub.Subs
 		case <-ctx.Done():
 			conn.Close(websocket.StatusNormalClosure, "")
 			return nil
+		case <-s.Closing:
+			conn.Close(websocket.StatusGoingAway, "the server is shutting down; reconnect")
+			return nil
 		case <-ping.C:
 			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			err := conn.Ping(pctx)

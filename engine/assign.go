@@ -78,7 +78,7 @@ func (e *Engine) SetAgentStatus(ctx context.Context, a *baton.Agent, status bato
 	n := *a
 	n.Status = status
 	n.UpdatedAt = e.now()
-	if err := e.Store.UpdateAgent(ctx, &n); err != nil {
+	if err := e.Store.SetAgentStatus(ctx, a.ID, status, n.UpdatedAt); err != nil {
 		return nil, err
 	}
 	if e.Publisher != nil {

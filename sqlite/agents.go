@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/batonhq/baton"
 )
@@ -70,15 +71,19 @@ func (db *DB) CreateAgent(ctx context.Context, a *baton.Agent) error {
 	})
 }
 
-// UpdateAgent stores an agent's changed profile, status or token.
-func (db *DB) UpdateAgent(ctx context.Context, a *baton.Agent) error {
-	args, err := agentArgs(a)
-	if err != nil {
-		return err
-	}
+// SetAgentStatus changes an agent's status.
+func (db *DB) SetAgentStatus(ctx context.Context, id string, st baton.AgentStatus, at time.Time) error {
+	return db.updateAgent(ctx, `UPDATE agents SET status = ?, updated_at = ? WHERE id = ?`, string(st), micros(at), id)
+}
+
+// SetAgentToken replaces an agent's token hash; the old token stops working.
+func (db *DB) SetAgentToken(ctx context.Context, id string, hash []byte, at time.Time) error {
+	return db.updateAgent(ctx, `UPDATE agents SET token_hash = ?, updated_at = ? WHERE id = ?`, hash, micros(at), id)
+}
+
+func (db *DB) updateAgent(ctx context.Context, query string, args ...any) error {
 	return db.do(ctx, func(w *wtx) error {
-		res, err := w.execSQL(`UPDATE agents SET name = ?2, email = ?3, departments = ?4, skills = ?5, max_concurrent = ?6,
-			status = ?7, token_hash = ?8, updated_at = ?10 WHERE id = ?1`, args...)
+		res, err := w.execSQL(query, args...)
 		if err != nil {
 			return err
 		}

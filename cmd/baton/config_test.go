@@ -1,11 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/sqlite"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -62,5 +69,42 @@ func TestLoadConfigErrors(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// baton admin-token replaces the stored admin token and prints the new one.
+func TestAdminTokenCommand(t *testing.T) {
+	dir := t.TempDir()
+	if err := run([]string{"admin-token", "--data", dir}, env(nil), io.Discard, io.Discard); err == nil {
+		t.Fatal("admin-token without a database should fail")
+	}
+	db, err := sqlite.Open(filepath.Join(dir, "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first bytes.Buffer
+	if _, err := adminTokenHash(context.Background(), db, "", &first); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	oldToken := regexp.MustCompile(`adm_[a-z0-9]+`).FindString(first.String())
+
+	var out bytes.Buffer
+	if err := run([]string{"admin-token", "--data", dir}, env(nil), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	newToken := strings.TrimSpace(out.String())
+	db, err = sqlite.Open(filepath.Join(dir, "baton.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h, err := adminTokenHash(context.Background(), db, "", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oldToken == "" || !strings.HasPrefix(newToken, "adm_") || newToken == oldToken ||
+		!baton.TokenMatches(newToken, h) || baton.TokenMatches(oldToken, h) {
+		t.Fatalf("old %q, new %q: the stored hash must match only the new one", oldToken, newToken)
 	}
 }

@@ -40,6 +40,7 @@ const usage = `Baton hands conversations between a bot and human agents.
 
 Usage:
   baton serve [--addr ADDR] [--data DIR] [--config FILE]
+  baton admin-token [--data DIR]    replace the admin token and print the new one
   baton bench [--conversations N] [--clients N] [--duration D] [--rate R]
 
 Run "baton <command> -h" for a command's flags.
@@ -55,6 +56,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		return serve(args[1:], getenv, stdout, stderr)
 	case "bench":
 		return bench(args[1:], stdout, stderr)
+	case "admin-token":
+		return adminToken(args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -171,7 +174,7 @@ func adminTokenHash(ctx context.Context, db *sqlite.DB, fromEnv string, stdout i
 	if fromEnv != "" {
 		return baton.HashToken(fromEnv), nil
 	}
-	stored, err := db.Setting(ctx, "admin_token_hash")
+	stored, err := db.Setting(ctx, adminTokenSetting)
 	if err != nil {
 		return nil, err
 	}
@@ -182,28 +185,68 @@ func adminTokenHash(ctx context.Context, db *sqlite.DB, fromEnv string, stdout i
 		}
 		return h, nil
 	}
-	token := baton.NewToken(baton.TokenPrefixAdmin)
-	h := baton.HashToken(token)
-	if err := db.SetSetting(ctx, "admin_token_hash", fmt.Sprintf("%x", h)); err != nil {
+	token, h, err := newAdminToken(ctx, db)
+	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "\nBaton generated an admin token. It is shown only this once; keep it safe:\n\n    %s\n\n"+
-		"(set BATON_ADMIN_TOKEN to choose your own)\n\n", token)
+		"(set BATON_ADMIN_TOKEN to choose your own, or run \"baton admin-token\" to replace it)\n\n", token)
 	return h, nil
+}
+
+const adminTokenSetting = "admin_token_hash"
+
+// newAdminToken generates an admin token and stores its hash.
+func newAdminToken(ctx context.Context, db *sqlite.DB) (token string, hash []byte, err error) {
+	token = baton.NewToken(baton.TokenPrefixAdmin)
+	hash = baton.HashToken(token)
+	return token, hash, db.SetSetting(ctx, adminTokenSetting, fmt.Sprintf("%x", hash))
+}
+
+// adminToken replaces the stored admin token, for an operator who lost it.
+// A running server reads the token at start, so restart it afterwards.
+func adminToken(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("admin-token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", cmpOr(getenv("BATON_DATA"), "./data"), "data `directory` of the database; env BATON_DATA")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path := filepath.Join(*data, "baton.db")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no Baton database at %s: %w", path, err)
+	}
+	db, err := sqlite.Open(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	token, _, err := newAdminToken(context.Background(), db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", token)
+	if getenv("BATON_ADMIN_TOKEN") != "" || getenv("BATON_ADMIN_TOKEN_FILE") != "" {
+		fmt.Fprintln(stderr, "note: BATON_ADMIN_TOKEN is set here; a server started with it uses that token, not this one")
+	}
+	fmt.Fprintln(stderr, "The old admin token is void once Baton restarts.")
+	return nil
 }
 
 // run serves until ctx ends, then shuts down in order: HTTP first, then the
 // background work, then the database.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
-	baseCtx, cancelBase := context.WithCancel(context.Background())
-	defer cancelBase()
+	closing := make(chan struct{})
+	a.api.Closing = closing
 	srv := &http.Server{
 		Handler:           a.api.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
+	// Shutdown lets requests in flight finish (their writes are durable and
+	// answered) but does not wait for WebSocket streams: end those.
+	srv.RegisterOnShutdown(func() { close(closing) })
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan struct{})
 	go func() {
@@ -225,7 +268,6 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	a.logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	cancelBase() // ends WebSocket streams, which Shutdown does not wait for
 	if e := srv.Shutdown(shutdownCtx); e != nil && err == nil {
 		err = e
 	}
