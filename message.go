@@ -21,6 +21,7 @@ const (
 	EventAssigned         = "assigned"
 	EventAgentTookOver    = "agent_took_over"
 	EventTransferred      = "transferred"
+	EventAgentLeft        = "agent_left"
 	EventReturnedToBot    = "returned_to_bot"
 	EventTicketCreated    = "ticket_created"
 	EventSurveyStarted    = "survey_started"

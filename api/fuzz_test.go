@@ -630,6 +630,9 @@ func FuzzHandoffAndTransfer(f *testing.F) {
 			wg.Wait()
 			if state == 6 {
 				setAna("away")
+				// Signing off handed Ana's conversations back to the queue,
+				// and with nobody else in support they became tickets.
+				pools[3] = nil
 			}
 			if err := errors.Join(errs...); err != nil {
 				t.Fatalf("prepare conversations in %s mode: %v", modes[state], err)

@@ -70,7 +70,8 @@ func (e *Engine) loads(ctx context.Context) ([]baton.AgentLoad, error) {
 func (e *Engine) AgentLoads(ctx context.Context) ([]baton.AgentLoad, error) { return e.loads(ctx) }
 
 // SetAgentStatus changes an agent's status. An agent coming online frees
-// capacity, so their departments' queues drain at once.
+// capacity, so their departments' queues drain at once; an agent signing
+// off hands their conversations back to their departments' queues.
 func (e *Engine) SetAgentStatus(ctx context.Context, a *baton.Agent, status baton.AgentStatus) (*baton.Agent, error) {
 	if !status.Valid() {
 		return nil, baton.Errorf(baton.EINVALID, "unknown status %q (use online, away or offline)", status)
@@ -84,12 +85,42 @@ func (e *Engine) SetAgentStatus(ctx context.Context, a *baton.Agent, status bato
 	if e.Publisher != nil {
 		e.Publisher.Publish(baton.Event{Type: baton.EventTypeAgent, Agent: &n})
 	}
-	if status == baton.StatusOnline {
+	switch status {
+	case baton.StatusOnline:
 		for _, d := range n.Departments {
 			e.Drain(ctx, d)
 		}
+	case baton.StatusOffline:
+		e.handBack(ctx, &n)
 	}
 	return &n, nil
+}
+
+// handBack puts the conversations of an agent who signed off back in their
+// queues, where the other agents pick them up.
+func (e *Engine) handBack(ctx context.Context, a *baton.Agent) {
+	held, err := e.Store.Conversations(ctx, baton.ConversationFilter{Modes: []baton.Mode{baton.ModeAgent}, Assignee: a.ID})
+	if err != nil {
+		e.logger().Error("sign off: list conversations", "agent", a.ID, "err", err)
+		return
+	}
+	for _, c := range held {
+		_, err := e.update(ctx, c.ID, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+			now := e.now()
+			d, err := e.Rules.AgentLeft(c, a, now)
+			if err != nil {
+				return nil, err
+			}
+			return d, e.place(ctx, d, now)
+		})
+		switch baton.ErrorCode(err) {
+		case "":
+			e.logger().Info("agent signed off; conversation back in the queue", "conversation", c.ID, "agent", a.ID)
+		case baton.ECONFLICT: // released or transferred meanwhile
+		default:
+			e.logger().Error("sign off: hand back", "conversation", c.ID, "agent", a.ID, "err", err)
+		}
+	}
 }
 
 // Run returns idle conversations to the bot and drains queues as a safety

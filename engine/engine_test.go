@@ -1030,3 +1030,38 @@ func TestCacheIsBounded(t *testing.T) {
 		t.Fatalf("next message at seq %d, want 4", m.Seq)
 	}
 }
+
+// An agent who signs off hands their conversations to the others at once
+// (keeping their place: they waited already), or to a ticket when nobody
+// else is signed in.
+func TestSigningOffHandsConversationsBack(t *testing.T) {
+	e := newEnv(t)
+	ann := e.addAgent(t, "a_1", "Ann", baton.StatusOnline, 2)
+	bob := e.addAgent(t, "a_2", "Bob", baton.StatusAway, 2)
+	first, second := e.start(t, baton.ChannelWeb), e.start(t, baton.ChannelWeb)
+	e.say(t, first, "agent")
+	e.say(t, second, "agent")
+	e.wantState(t, first, baton.ModeAgent, "a_1")
+	e.wantState(t, second, baton.ModeAgent, "a_1")
+	if _, err := e.eng.SetAgentStatus(e.ctx, bob, baton.StatusOnline); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	if _, err := e.eng.SetAgentStatus(e.ctx, ann, baton.StatusOffline); err != nil {
+		t.Fatal(err)
+	}
+	e.wantState(t, first, baton.ModeAgent, "a_2")
+	e.wantState(t, second, baton.ModeAgent, "a_2")
+
+	// Bob signs off too: nobody is left, so the conversations become tickets.
+	bobNow, _ := e.db.Agent(e.ctx, "a_2")
+	if _, err := e.eng.SetAgentStatus(e.ctx, bobNow, baton.StatusOffline); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{first, second} {
+		c := e.wantState(t, id, baton.ModeTicket, "")
+		if c.TicketID == "" {
+			t.Fatalf("%s: no ticket", id)
+		}
+	}
+}

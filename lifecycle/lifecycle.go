@@ -757,6 +757,32 @@ func (r *Rules) Transfer(c *baton.Conversation, by *baton.Agent, to TransferTarg
 	return s.d, nil
 }
 
+// AgentLeft puts a conversation whose agent signed off back in its
+// department's queue, so the customer is not left waiting for the
+// inactivity timeout. The engine places it (queue, or a ticket if nobody
+// else is signed in).
+func (r *Rules) AgentLeft(c *baton.Conversation, a *baton.Agent, now time.Time) (*Decision, error) {
+	if c.Mode != baton.ModeAgent || c.Assignee != a.ID {
+		return nil, baton.Errorf(baton.ECONFLICT, "the conversation is not held by %s", a.Name)
+	}
+	dept := r.department(c.Department)
+	if dept == nil {
+		return nil, baton.Errorf(baton.EINVALID, "unknown department %q", c.Department)
+	}
+	s := r.begin(c, now)
+	s.d.Freed = a.ID
+	s.c.Mode = baton.ModeHandoff
+	s.c.Assignee = ""
+	s.c.AssignedAt = nil
+	if s.c.Handoff != nil {
+		s.c.Handoff.Missing = nil
+	}
+	s.add(baton.Message{Author: baton.AuthorSystem, Event: baton.EventAgentLeft, AgentID: a.ID, Text: a.Name + " signed off"})
+	s.bot(sprintf(s.t.AgentLeft, a.Name, dept.DisplayName()))
+	s.d.NeedsPlacement = true
+	return s.d, nil
+}
+
 // Close ends the conversation. A customer message reopens it to the bot.
 // by is the agent closing it (nil for the customer or an administrator);
 // an agent cannot close a conversation another agent holds.

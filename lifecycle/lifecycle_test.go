@@ -1807,3 +1807,32 @@ func TestLimits(t *testing.T) {
 		t.Errorf("handoff at the limits: %v", err)
 	}
 }
+
+func TestAgentLeft(t *testing.T) {
+	r := testRules()
+	ann := newAgent("a_1", "Ann", baton.StatusOffline, 3, "support")
+	c := conversation(baton.ModeAgent)
+	d, err := r.AgentLeft(c, ann, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := d.Conversation
+	if n.Mode != baton.ModeHandoff || n.Assignee != "" || !d.NeedsPlacement || d.Freed != "a_1" || n.Version != c.Version+1 {
+		t.Fatalf("after sign-off: mode %s assignee %q placement %v freed %q", n.Mode, n.Assignee, d.NeedsPlacement, d.Freed)
+	}
+	if len(d.Entries) != 2 || d.Entries[0].Event != baton.EventAgentLeft || d.Entries[1].Author != baton.AuthorBot ||
+		d.Entries[1].Text != "Ann had to leave. I'm finding you someone else from Customer Support." {
+		t.Fatalf("entries %+v", d.Entries)
+	}
+	if err := r.Place(d, lifecycle.Facts{Staffed: true, QueueAhead: 2}, t0); err != nil || d.Conversation.Mode != baton.ModeQueued ||
+		!d.Conversation.QueuedAt.Equal(*c.QueuedAt) {
+		t.Fatalf("placed: %v, mode %s, queued at %v (was %v)", err, d.Conversation.Mode, d.Conversation.QueuedAt, c.QueuedAt)
+	}
+	bob := newAgent("a_2", "Bob", baton.StatusOffline, 3, "support")
+	if _, err := r.AgentLeft(conversation(baton.ModeAgent), bob, t0); baton.ErrorCode(err) != baton.ECONFLICT {
+		t.Fatalf("someone else's conversation: %v", err)
+	}
+	if _, err := r.AgentLeft(conversation(baton.ModeQueued), ann, t0); baton.ErrorCode(err) != baton.ECONFLICT {
+		t.Fatalf("queued conversation: %v", err)
+	}
+}

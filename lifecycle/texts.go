@@ -22,6 +22,7 @@ type Texts struct {
 	SurveyThanks   string
 	SurveySkip     string // the button title to skip the comment
 	Transferred    string // %s department
+	AgentLeft      string // %s agent name, %s department
 	Reopened       string
 }
 
@@ -40,6 +41,7 @@ var English = Texts{
 	SurveyThanks:   "Thank you for your feedback!",
 	SurveySkip:     "No, thanks",
 	Transferred:    "I'm passing you on to %s.",
+	AgentLeft:      "%s had to leave. I'm finding you someone else from %s.",
 	Reopened:       "",
 }
 
