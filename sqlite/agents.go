@@ -14,7 +14,7 @@ import (
 const agentColumns = `id, name, email, departments, skills, max_concurrent, status, token_hash, created_at, updated_at,
 	last_assigned_at`
 
-func scanAgent(row interface{ Scan(...any) error }) (*baton.Agent, error) {
+func scanAgent(row rowScanner) (*baton.Agent, error) {
 	var (
 		a                baton.Agent
 		depts, skills    string
@@ -107,19 +107,7 @@ func (db *DB) AgentByTokenHash(ctx context.Context, hash []byte) (*baton.Agent, 
 // Agents returns all agents by name.
 func (db *DB) Agents(ctx context.Context) ([]*baton.Agent, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+agentColumns+` FROM agents ORDER BY name, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*baton.Agent
-	for rows.Next() {
-		a, err := scanAgent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanAgent)
 }
 
 // CreateIntegration stores a new machine client.

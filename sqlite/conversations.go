@@ -208,7 +208,7 @@ const conversationColumns = `c.id, c.version, c.channel, c.locale, c.contact, c.
 	(SELECT created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1),
 	(SELECT created_at FROM messages m WHERE m.conversation_id = c.id AND m.author = 'customer' ORDER BY seq DESC LIMIT 1)`
 
-func scanConversation(row interface{ Scan(...any) error }) (*baton.Conversation, error) {
+func scanConversation(row rowScanner) (*baton.Conversation, error) {
 	var (
 		c                                   baton.Conversation
 		contact                             string
@@ -282,19 +282,7 @@ func (db *DB) Conversations(ctx context.Context, f baton.ConversationFilter) ([]
 	}
 	q += fmt.Sprintf(" ORDER BY changed_at DESC LIMIT %d", limit)
 	rows, err := db.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*baton.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanConversation)
 }
 
 // Queued returns every conversation waiting in a department's queue, or in
@@ -302,19 +290,7 @@ func (db *DB) Conversations(ctx context.Context, f baton.ConversationFilter) ([]
 func (db *DB) Queued(ctx context.Context, department string) ([]*baton.Conversation, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations c
 		WHERE mode = 'queued' AND (?1 = '' OR department = ?1)`, department)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*baton.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanConversation)
 }
 
 // IdleAgentConversations returns conversations in agent mode quiet since idleSince.

@@ -11,7 +11,7 @@ import (
 
 const messageColumns = `conversation_id, seq, author, text, event, agent_id, client_message_id, private, buttons, created_at`
 
-func scanMessage(row interface{ Scan(...any) error }) (baton.Message, error) {
+func scanMessage(row rowScanner) (baton.Message, error) {
 	var (
 		m        baton.Message
 		author   string

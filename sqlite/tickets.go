@@ -12,7 +12,7 @@ import (
 
 const ticketColumns = `id, conversation_id, department, priority, status, subject, trigger, details, expected_by, created_at, updated_at`
 
-func scanTicket(row interface{ Scan(...any) error }) (*baton.Ticket, error) {
+func scanTicket(row rowScanner) (*baton.Ticket, error) {
 	var (
 		t                         baton.Ticket
 		priority, status, trigger string
@@ -46,19 +46,7 @@ func (db *DB) Tickets(ctx context.Context, status baton.TicketStatus, limit int)
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE ?1 = '' OR status = ?1
 		ORDER BY created_at LIMIT ?2`, string(status), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*baton.Ticket
-	for rows.Next() {
-		t, err := scanTicket(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanTicket)
 }
 
 // Surveys returns a conversation's survey answers, one per resolution.
