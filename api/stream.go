@@ -78,6 +78,11 @@ func (s *Server) conversationStream(w http.ResponseWriter, r *http.Request) erro
 		}
 	}
 	return s.follow(ctx, conn, sub, a, func(e baton.Event) bool {
+		if a.Role == baton.RoleAgent && e.Conversation != nil && !a.CanSee(e.Conversation) {
+			// Transferred out of the agent's departments: the stream ends here.
+			conn.Close(websocket.StatusPolicyViolation, "the conversation left your departments")
+			return false
+		}
 		if e.Message != nil {
 			if e.Message.Seq <= last {
 				return false

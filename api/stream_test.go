@@ -352,3 +352,35 @@ func TestAgentStreamConversationLeaves(t *testing.T) {
 	}
 	t.Errorf("the agent who held the conversation got no frame of its transfer:%s", describe(frames))
 }
+
+// An agent following a conversation that is transferred out of their
+// departments stops receiving it: the stream closes with 1008.
+func TestConversationStreamEndsWhenAccessEnds(t *testing.T) {
+	ts := newTestServer(t)
+	ana := ts.signedInAgent(t, "Ana", "support")
+	c := ts.createConversation(t)
+	ts.request(t, "POST", "/api/v1/conversations/"+c.ID+"/handoff", adminToken, map[string]string{"department": "support"}).
+		want(t, http.StatusOK, nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+	defer cancel()
+	conn := ts.dial(t, ctx, "/api/v1/conversations/"+c.ID+"/stream", ana.Token)
+	readUntil(t, ctx, conn, func(f frame) bool { return f.Type == "conversation" })
+
+	ts.request(t, "POST", "/api/v1/conversations/"+c.ID+"/transfer", adminToken, map[string]string{"department": "billing"}).
+		want(t, http.StatusOK, nil)
+	for {
+		var f frame
+		err := wsjson.Read(ctx, conn, &f)
+		if err == nil {
+			if f.Conversation != nil && f.Conversation.Department == "billing" || f.Message != nil && f.Message.Event == "transferred" {
+				t.Fatalf("the stream sent the transferred conversation to an agent outside billing: %+v", f)
+			}
+			continue
+		}
+		if status := websocket.CloseStatus(err); status != websocket.StatusPolicyViolation {
+			t.Fatalf("stream ended with %v (status %d), want 1008", err, status)
+		}
+		return
+	}
+}
