@@ -16,6 +16,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // valid credentials, not allowed
 	ETOOLARGE     = "too_large"    // the request body is over the limit
 	EUNAVAILABLE  = "unavailable"  // overloaded or shutting down; retry later
+	ERATELIMITED  = "rate_limited" // this client sent too many requests; retry later
 )
 
 // Error is a domain error with a machine-readable code and a message that is

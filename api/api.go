@@ -31,6 +31,10 @@ type Server struct {
 	AdminTokenHash []byte
 	Departments    []*baton.Department
 	Logger         *slog.Logger
+	// PublicRateLimit bounds anonymous conversation creation per client.
+	PublicRateLimit RateLimit
+	limiter         *limiter
+
 	// Closing, when closed, ends the WebSocket streams (http.Server.Shutdown
 	// does not wait for hijacked connections, and must not cancel requests).
 	Closing <-chan struct{}
@@ -38,6 +42,7 @@ type Server struct {
 
 // Handler returns the API's routes.
 func (s *Server) Handler() http.Handler {
+	s.limiter = newLimiter(s.PublicRateLimit, nil)
 	mux := http.NewServeMux()
 	h := func(pattern string, fn handlerFunc) { mux.Handle(pattern, s.adapt(fn)) }
 
@@ -130,6 +135,7 @@ var statusByCode = map[string]int{
 	baton.ECONFLICT:     http.StatusConflict,
 	baton.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	baton.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	baton.ERATELIMITED:  http.StatusTooManyRequests,
 	baton.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/batonhq/baton/api"
 )
 
 // snapshot is everything a refused request must leave untouched.
@@ -904,4 +906,25 @@ func TestRotateAgentToken(t *testing.T) {
 		t.Fatalf("status %q after rotation, want online", me.Status)
 	}
 	ts.request(t, "POST", "/api/v1/agents/a_nobody/token", adminToken, nil).wantError(t, http.StatusNotFound, "not_found")
+}
+
+// Opening conversations is limited per client: over the burst, 429 with
+// Retry-After and the JSON error, and nothing is created.
+func TestPublicRateLimit(t *testing.T) {
+	ts := newTestServer(t, func(s *api.Server) { s.PublicRateLimit = api.RateLimit{PerMinute: 6, Burst: 2} })
+	for range 2 {
+		ts.request(t, "POST", "/api/v1/conversations", "", map[string]any{}).want(t, http.StatusCreated, nil)
+	}
+	r := ts.request(t, "POST", "/api/v1/conversations", "", map[string]any{})
+	r.wantError(t, http.StatusTooManyRequests, "rate_limited")
+	if ra := r.Header.Get("Retry-After"); ra != "10" {
+		t.Errorf("Retry-After %q, want 10", ra)
+	}
+	var list struct {
+		Conversations []conversationResp `json:"conversations"`
+	}
+	ts.request(t, "GET", "/api/v1/conversations", adminToken, nil).want(t, http.StatusOK, &list)
+	if len(list.Conversations) != 2 {
+		t.Fatalf("%d conversations stored, want 2", len(list.Conversations))
+	}
 }

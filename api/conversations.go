@@ -74,6 +74,9 @@ type createConversationRequest struct {
 }
 
 func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) error {
+	if err := s.limit(w, r); err != nil {
+		return err
+	}
 	var req createConversationRequest
 	if err := decode(r, &req); err != nil {
 		return err

@@ -59,7 +59,7 @@ var testBot = bot.Config{
 // newTestServer wires the stack as cmd/baton's open does and serves it
 // with httptest. Everything is torn down when the test ends; the log is
 // printed only if the test failed.
-func newTestServer(tb testing.TB) *testServer {
+func newTestServer(tb testing.TB, opts ...func(*api.Server)) *testServer {
 	tb.Helper()
 	db, err := sqlite.Open(filepath.Join(tb.TempDir(), "baton.db"))
 	if err != nil {
@@ -99,6 +99,9 @@ func newTestServer(tb testing.TB) *testServer {
 	}
 	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: baton.HashToken(adminToken),
 		Departments: depts, Logger: logger}
+	for _, o := range opts {
+		o(srv)
+	}
 	hs := httptest.NewServer(srv.Handler())
 	tb.Cleanup(hs.Close) // runs before the database closes
 

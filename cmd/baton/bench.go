@@ -58,6 +58,7 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Data = dir
 	cfg.AdminToken = "bench-admin-token-0123456789"
+	cfg.PublicRateLimit.PerMinute = 0 // the bench opens thousands of conversations from one address
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

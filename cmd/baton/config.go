@@ -3,12 +3,14 @@ package main
 import (
 	_ "embed"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/api"
 	"github.com/batonhq/baton/bot"
 	"gopkg.in/yaml.v3"
 )
@@ -27,8 +29,13 @@ type Config struct {
 	Triggers          struct {
 		Phrases map[string][]string `yaml:"phrases"`
 	} `yaml:"triggers"`
-	Bot bot.Config `yaml:"bot"`
-	Log struct {
+	Bot             bot.Config `yaml:"bot"`
+	PublicRateLimit struct {
+		PerMinute float64 `yaml:"per_minute"`
+		Burst     int     `yaml:"burst"`
+	} `yaml:"public_rate_limit"`
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	Log            struct {
 		Level  string `yaml:"level"`  // debug, info, warn, error
 		Format string `yaml:"format"` // text or json
 	} `yaml:"log"`
@@ -79,6 +86,13 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("BATON_UNKNOWN_LIMIT: %w", err)
 		}
 		c.UnknownLimit = n
+	}
+	if v := getenv("BATON_PUBLIC_RATE_LIMIT"); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, fmt.Errorf("BATON_PUBLIC_RATE_LIMIT: %w", err)
+		}
+		c.PublicRateLimit.PerMinute = n
 	}
 	if v := getenv("BATON_LOG_LEVEL"); v != "" {
 		c.Log.Level = v
@@ -147,10 +161,39 @@ func (c *Config) Validate() error {
 	if !seen[c.DefaultDepartment] {
 		return fmt.Errorf("config: default_department %q is not a department", c.DefaultDepartment)
 	}
+	if c.PublicRateLimit.PerMinute < 0 || c.PublicRateLimit.Burst < 0 {
+		return fmt.Errorf("config: public_rate_limit must not be negative")
+	}
+	if _, err := c.Proxies(); err != nil {
+		return err
+	}
 	if c.AdminToken != "" && len(c.AdminToken) < 20 {
 		return fmt.Errorf("BATON_ADMIN_TOKEN must be at least 20 characters")
 	}
 	return nil
+}
+
+// Proxies parses trusted_proxies: addresses or CIDR prefixes.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("config: trusted_proxies: %q is not an address or a prefix", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// RateLimit returns the public rate limit for the API.
+func (c *Config) RateLimit() api.RateLimit {
+	proxies, _ := c.Proxies() // checked by Validate
+	return api.RateLimit{PerMinute: c.PublicRateLimit.PerMinute, Burst: c.PublicRateLimit.Burst, TrustedProxies: proxies}
 }
 
 // DepartmentList returns the configured departments as domain values.

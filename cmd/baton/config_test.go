@@ -108,3 +108,26 @@ func TestAdminTokenCommand(t *testing.T) {
 		t.Fatalf("old %q, new %q: the stored hash must match only the new one", oldToken, newToken)
 	}
 }
+
+func TestRateLimitConfig(t *testing.T) {
+	c, err := LoadConfig("", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rl := c.RateLimit(); rl.PerMinute != 60 || rl.Burst != 30 || len(rl.TrustedProxies) != 0 {
+		t.Fatalf("demo rate limit %+v", rl)
+	}
+	path := filepath.Join(t.TempDir(), "baton.yaml")
+	os.WriteFile(path, []byte("trusted_proxies: [\"127.0.0.1\", \"10.0.0.0/8\"]\n"), 0o600)
+	c, err = LoadConfig(path, env(map[string]string{"BATON_PUBLIC_RATE_LIMIT": "0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rl := c.RateLimit(); rl.PerMinute != 0 || len(rl.TrustedProxies) != 2 || rl.TrustedProxies[0].String() != "127.0.0.1/32" {
+		t.Fatalf("rate limit %+v", rl)
+	}
+	os.WriteFile(path, []byte("trusted_proxies: [\"not-an-ip\"]\n"), 0o600)
+	if _, err := LoadConfig(path, env(nil)); err == nil || !strings.Contains(err.Error(), "trusted_proxies") {
+		t.Fatalf("bad proxy: %v", err)
+	}
+}

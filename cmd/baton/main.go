@@ -164,7 +164,8 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Write
 		UnknownLimit: cfg.UnknownLimit,
 		Logger:       logger,
 	}
-	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: adminHash, Departments: depts, Logger: logger}
+	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: adminHash, Departments: depts, Logger: logger,
+		PublicRateLimit: cfg.RateLimit()}
 	return &app{cfg: cfg, db: db, engine: eng, api: srv, logger: logger}, nil
 }
 
