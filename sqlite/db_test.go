@@ -282,3 +282,26 @@ func TestQueuedHasNoLimit(t *testing.T) {
 		t.Fatalf("all queues: %d, %v", len(all), err)
 	}
 }
+
+func TestMigrationsRecordTheirVersions(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "baton.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := db.SchemaVersion(ctx)
+	if err != nil || v != 2 {
+		t.Fatalf("schema version %d, %v; want 2", v, err)
+	}
+	db.Close()
+	// Opening again applies nothing twice.
+	db, err = sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, _ := db.SchemaVersion(ctx); v != 2 {
+		t.Fatalf("schema version after reopening %d", v)
+	}
+}
