@@ -63,6 +63,9 @@ type Store interface {
 	// that two changes at once never undo each other.
 	SetAgentStatus(ctx context.Context, id string, s AgentStatus, at time.Time) error
 	SetAgentToken(ctx context.Context, id string, hash []byte, at time.Time) error
+	// SetAgentProfile stores an agent's name, email, departments, skills
+	// and capacity.
+	SetAgentProfile(ctx context.Context, a *Agent) error
 	Agent(ctx context.Context, id string) (*Agent, error)
 	AgentByTokenHash(ctx context.Context, hash []byte) (*Agent, error)
 	Agents(ctx context.Context) ([]*Agent, error)

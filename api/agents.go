@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/batonhq/baton"
 )
@@ -30,25 +31,14 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	req.Name = strings.TrimSpace(req.Name)
-	if req.Name == "" || len(req.Name) > 200 {
-		return baton.Errorf(baton.EINVALID, "name is required (at most 200 characters)")
-	}
-	if len(req.Departments) == 0 {
-		return baton.Errorf(baton.EINVALID, "departments must name at least one department")
-	}
-	for _, d := range req.Departments {
-		if s.department(d) == nil {
-			return baton.Errorf(baton.EINVALID, "unknown department %q", d)
-		}
-	}
 	max := 3
 	if req.MaxConcurrent != nil {
 		max = *req.MaxConcurrent
 	}
-	if max < 1 || max > 100 {
-		return baton.Errorf(baton.EINVALID, "max_concurrent must be between 1 and 100")
+	if err := s.checkProfile(req.Name, req.Email, req.Departments, req.Skills, max); err != nil {
+		return err
 	}
+	req.Name = strings.TrimSpace(req.Name)
 	token := baton.NewToken(baton.TokenPrefixAgent)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	a := &baton.Agent{ID: baton.NewID("a"), Name: req.Name, Email: req.Email, Departments: req.Departments,
@@ -61,6 +51,79 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, agentView{Agent: a, Token: token})
+}
+
+// checkProfile validates what an admin may set on an agent.
+func (s *Server) checkProfile(name, email string, departments, skills []string, maxConcurrent int) error {
+	if name = strings.TrimSpace(name); name == "" || utf8.RuneCountInString(name) > 200 {
+		return baton.Errorf(baton.EINVALID, "name is required (at most 200 characters)")
+	}
+	if utf8.RuneCountInString(email) > 200 {
+		return baton.Errorf(baton.EINVALID, "email is longer than 200 characters")
+	}
+	if len(skills) > 30 {
+		return baton.Errorf(baton.EINVALID, "at most 30 skills")
+	}
+	for _, sk := range skills {
+		if sk == "" || utf8.RuneCountInString(sk) > 64 {
+			return baton.Errorf(baton.EINVALID, "skills must be 1 to 64 characters")
+		}
+	}
+	if len(departments) == 0 {
+		return baton.Errorf(baton.EINVALID, "departments must name at least one department")
+	}
+	for _, d := range departments {
+		if s.department(d) == nil {
+			return baton.Errorf(baton.EINVALID, "unknown department %q", d)
+		}
+	}
+	if maxConcurrent < 1 || maxConcurrent > 100 {
+		return baton.Errorf(baton.EINVALID, "max_concurrent must be between 1 and 100")
+	}
+	return nil
+}
+
+// updateAgent changes an agent's profile: the fields given, the rest kept.
+func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAdmin); err != nil {
+		return err
+	}
+	var req struct {
+		Name          *string   `json:"name"`
+		Email         *string   `json:"email"`
+		Departments   *[]string `json:"departments"`
+		Skills        *[]string `json:"skills"`
+		MaxConcurrent *int      `json:"max_concurrent"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	a, err := s.Store.Agent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if req.Name != nil {
+		a.Name = strings.TrimSpace(*req.Name)
+	}
+	if req.Email != nil {
+		a.Email = strings.TrimSpace(*req.Email)
+	}
+	if req.Departments != nil {
+		a.Departments = *req.Departments
+	}
+	if req.Skills != nil {
+		a.Skills = *req.Skills
+	}
+	if req.MaxConcurrent != nil {
+		a.MaxConcurrent = *req.MaxConcurrent
+	}
+	if err := s.checkProfile(a.Name, a.Email, a.Departments, a.Skills, a.MaxConcurrent); err != nil {
+		return err
+	}
+	if err := s.Engine.UpdateAgent(r.Context(), a); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, agentView{Agent: a})
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {

@@ -67,6 +67,7 @@ func (s *Server) Handler() http.Handler {
 	h("PUT /api/v1/agents/me/status", s.setMyStatus)
 	h("PUT /api/v1/agents/{id}/status", s.setAgentStatus)
 	h("POST /api/v1/agents/{id}/token", s.rotateAgentToken)
+	h("PATCH /api/v1/agents/{id}", s.updateAgent)
 	h("POST /api/v1/integrations", s.createIntegration)
 	h("GET /api/v1/departments", s.listDepartments)
 	h("GET /api/v1/tickets", s.listTickets)

@@ -928,3 +928,40 @@ func TestPublicRateLimit(t *testing.T) {
 		t.Fatalf("%d conversations stored, want 2", len(list.Conversations))
 	}
 }
+
+// An admin changes an agent's profile; more capacity lets the queue through at once.
+func TestUpdateAgent(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.createAgent(t, "Ana", "support")
+	ts.setStatus(t, a.Token, "online")
+	var updated agentResp
+	ts.request(t, "PATCH", "/api/v1/agents/"+a.ID, adminToken, map[string]any{"max_concurrent": 1}).want(t, http.StatusOK, &updated)
+
+	first, second := ts.createConversation(t), ts.createConversation(t)
+	for _, c := range []conversationResp{first, second} {
+		ts.request(t, "POST", "/api/v1/conversations/"+c.ID+"/handoff", adminToken, map[string]string{"department": "support"}).
+			want(t, http.StatusOK, nil)
+	}
+	if got := ts.conversation(t, second.ID, adminToken); got.Mode != "queued" {
+		t.Fatalf("second conversation %s, want queued (Ana is full)", got.Mode)
+	}
+	ts.request(t, "PATCH", "/api/v1/agents/"+a.ID, adminToken, map[string]any{"max_concurrent": 2, "name": "Ana B.",
+		"departments": []string{"support", "billing"}}).want(t, http.StatusOK, &updated)
+	if updated.Name != "Ana B." || len(updated.Departments) != 2 {
+		t.Fatalf("updated %+v", updated)
+	}
+	if got := ts.conversation(t, second.ID, adminToken); got.Mode != "agent" || got.Assignee != a.ID {
+		t.Fatalf("after more capacity: %s assigned to %q", got.Mode, got.Assignee)
+	}
+	// The token and status are untouched.
+	var me agentResp
+	ts.request(t, "GET", "/api/v1/agents/me", a.Token, nil).want(t, http.StatusOK, &me)
+	if me.Status != "online" || me.Name != "Ana B." {
+		t.Fatalf("me %+v", me)
+	}
+	for _, body := range []map[string]any{{"max_concurrent": 0}, {"departments": []string{}}, {"departments": []string{"nope"}}, {"name": " "}} {
+		ts.request(t, "PATCH", "/api/v1/agents/"+a.ID, adminToken, body).wantError(t, http.StatusBadRequest, "invalid")
+	}
+	ts.request(t, "PATCH", "/api/v1/agents/"+a.ID, a.Token, map[string]any{"max_concurrent": 9}).wantError(t, http.StatusForbidden, "forbidden")
+	ts.request(t, "PATCH", "/api/v1/agents/a_nobody", adminToken, map[string]any{"name": "X"}).wantError(t, http.StatusNotFound, "not_found")
+}

@@ -96,6 +96,24 @@ func (e *Engine) SetAgentStatus(ctx context.Context, a *baton.Agent, status bato
 	return &n, nil
 }
 
+// UpdateAgent stores an agent's changed profile. More capacity or a new
+// department may let waiting conversations through, so those queues drain.
+func (e *Engine) UpdateAgent(ctx context.Context, a *baton.Agent) error {
+	a.UpdatedAt = e.now()
+	if err := e.Store.SetAgentProfile(ctx, a); err != nil {
+		return err
+	}
+	if e.Publisher != nil {
+		e.Publisher.Publish(baton.Event{Type: baton.EventTypeAgent, Agent: a})
+	}
+	if a.Status == baton.StatusOnline {
+		for _, d := range a.Departments {
+			e.Drain(ctx, d)
+		}
+	}
+	return nil
+}
+
 // handBack puts the conversations of an agent who signed off back in their
 // queues, where the other agents pick them up.
 func (e *Engine) handBack(ctx context.Context, a *baton.Agent) {

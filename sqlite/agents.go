@@ -81,6 +81,20 @@ func (db *DB) SetAgentToken(ctx context.Context, id string, hash []byte, at time
 	return db.updateAgent(ctx, `UPDATE agents SET token_hash = ?, updated_at = ? WHERE id = ?`, hash, micros(at), id)
 }
 
+// SetAgentProfile stores an agent's name, email, departments, skills and capacity.
+func (db *DB) SetAgentProfile(ctx context.Context, a *baton.Agent) error {
+	depts, err := json.Marshal(nonNil(a.Departments))
+	if err != nil {
+		return err
+	}
+	skills, err := json.Marshal(nonNil(a.Skills))
+	if err != nil {
+		return err
+	}
+	return db.updateAgent(ctx, `UPDATE agents SET name = ?, email = ?, departments = ?, skills = ?, max_concurrent = ?,
+		updated_at = ? WHERE id = ?`, a.Name, a.Email, string(depts), string(skills), a.MaxConcurrent, micros(a.UpdatedAt), a.ID)
+}
+
 func (db *DB) updateAgent(ctx context.Context, query string, args ...any) error {
 	return db.do(ctx, func(w *wtx) error {
 		res, err := w.execSQL(query, args...)
