@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/batonhq/baton"
@@ -100,8 +101,15 @@ func (s *Server) agentStream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The agent as of now: an admin may change their departments while
+	// they are connected, and the agent event that says so comes this way.
+	var me atomic.Pointer[baton.Agent]
+	me.Store(a.Agent)
 	sub := s.Hub.Subscribe(func(e baton.Event) bool {
 		if e.Type == baton.EventTypeAgent {
+			if cur := me.Load(); cur != nil && e.Agent != nil && e.Agent.ID == cur.ID {
+				me.Store(e.Agent)
+			}
 			return true
 		}
 		if e.Conversation == nil {
@@ -112,7 +120,8 @@ func (s *Server) agentStream(w http.ResponseWriter, r *http.Request) error {
 		}
 		// Before or after the change: an agent also hears that a
 		// conversation left their view (transferred to another department).
-		return inView(a.Agent, e.Conversation) || (e.Previous != nil && inView(a.Agent, e.Previous))
+		cur := me.Load()
+		return inView(cur, e.Conversation) || (e.Previous != nil && inView(cur, e.Previous))
 	})
 	defer sub.Close()
 	conn, err := accept(w, r)

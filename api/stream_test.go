@@ -384,3 +384,22 @@ func TestConversationStreamEndsWhenAccessEnds(t *testing.T) {
 		return
 	}
 }
+
+// An agent given a new department while connected sees that department's
+// handoffs on the stream they already have open.
+func TestAgentStreamFollowsDepartmentChanges(t *testing.T) {
+	ts := newTestServer(t)
+	bo := ts.signedInAgent(t, "Bo", "billing")
+	ts.signedInAgent(t, "Ana", "support") // keeps support staffed
+	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+	defer cancel()
+	stream := ts.dial(t, ctx, "/api/v1/stream", bo.Token)
+	ts.request(t, "PATCH", "/api/v1/agents/"+bo.ID, adminToken, map[string]any{"departments": []string{"billing", "support"}}).
+		want(t, http.StatusOK, nil)
+	c := ts.createConversation(t)
+	ts.request(t, "POST", "/api/v1/conversations/"+c.ID+"/handoff", adminToken, map[string]string{"department": "support"}).
+		want(t, http.StatusOK, nil)
+	readUntil(t, ctx, stream, func(f frame) bool {
+		return f.Type == "conversation" && f.Conversation != nil && f.Conversation.ID == c.ID && f.Conversation.Mode == "queued"
+	})
+}
