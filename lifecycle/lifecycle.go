@@ -310,7 +310,7 @@ func (r *Rules) BotReply(c *baton.Conversation, reply *baton.BotReply, unknownLi
 	return s.d, nil
 }
 
-// ErrDropped is the code of a bot reply refused because a human has the conversation.
+// errDropped refuses a bot reply because a human has the conversation.
 func errDropped(m baton.Mode) error {
 	return baton.Errorf(baton.ECONFLICT, "the conversation is in %s mode; bot replies are dropped", m)
 }

@@ -23,7 +23,6 @@ type Texts struct {
 	SurveySkip     string // the button title to skip the comment
 	Transferred    string // %s department
 	AgentLeft      string // %s agent name, %s department
-	Reopened       string
 }
 
 // English is the default text set.
@@ -42,7 +41,6 @@ var English = Texts{
 	SurveySkip:     "No, thanks",
 	Transferred:    "I'm passing you on to %s.",
 	AgentLeft:      "%s had to leave. I'm finding you someone else from %s.",
-	Reopened:       "",
 }
 
 // FormatOpening renders an opening time the way a customer reads it:

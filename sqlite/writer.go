@@ -93,14 +93,9 @@ func (db *DB) writer() {
 		batch = append(batch[:0], first)
 		open := db.fill(&batch, nil)
 		if open && busy && len(batch) < MaxBatch {
-			timer.Reset(Linger)
-			open = db.fill(&batch, timer.C)
-			if !timer.Stop() {
-				select {
-				case <-timer.C:
-				default:
-				}
-			}
+			timer.Reset(Linger) // since Go 1.23 a stopped timer never delivers a stale tick
+			db.fill(&batch, timer.C)
+			timer.Stop()
 		}
 		busy = len(batch) > 1
 		db.commit(batch)
