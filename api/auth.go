@@ -86,12 +86,18 @@ func (s *Server) conversationFor(r *http.Request, roles ...baton.Role) (baton.Ac
 	if err != nil {
 		return a, nil, err
 	}
+	c, err := s.visibleTo(r, a)
+	return a, c, err
+}
+
+// visibleTo returns the conversation of the request path if a may see it.
+func (s *Server) visibleTo(r *http.Request, a baton.Actor) (*baton.Conversation, error) {
 	c, err := s.Engine.Conversation(r.Context(), r.PathValue("id"))
 	if err != nil {
-		return a, nil, err
+		return nil, err
 	}
 	if !a.CanSee(c) {
-		return a, nil, baton.Errorf(baton.EFORBIDDEN, "conversation %s is not in your departments", c.ID)
+		return nil, baton.Errorf(baton.EFORBIDDEN, "conversation %s is not in your departments", c.ID)
 	}
-	return a, c, nil
+	return c, nil
 }

@@ -186,7 +186,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return writeJSON(w, http.StatusCreated, m)
 	case baton.RoleAgent:
-		if _, _, err := s.conversationFor(r, baton.RoleAgent); err != nil {
+		if _, err := s.visibleTo(r, a); err != nil { // authenticated above: check access only
 			return err
 		}
 		m, err := s.Engine.AgentMessage(ctx, a.Agent, id, req.Text, req.ClientMessageID, req.Private)
