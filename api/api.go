@@ -190,7 +190,7 @@ func decode(r *http.Request, v any) error {
 		case errors.As(err, &tooLarge):
 			return baton.Errorf(baton.ETOOLARGE, "request body is larger than %d bytes", tooLarge.Limit)
 		case errors.Is(err, io.EOF):
-			return baton.Errorf(baton.EINVALID, errEmptyBody)
+			return errEmptyBody
 		case errors.As(err, &syntax):
 			return baton.Errorf(baton.EINVALID, "malformed JSON at byte %d: %v", syntax.Offset, err)
 		case errors.As(err, &typeErr):
@@ -304,13 +304,13 @@ func structField(t reflect.Type, name string) reflect.Type {
 // decodeOptional is decode for a body that may be left out entirely.
 func decodeOptional(r *http.Request, v any) error {
 	err := decode(r, v)
-	if err != nil && baton.ErrorMessage(err) == errEmptyBody {
+	if err == errEmptyBody {
 		return nil
 	}
 	return err
 }
 
-const errEmptyBody = "request body is empty; send a JSON object"
+var errEmptyBody = baton.Errorf(baton.EINVALID, "request body is empty; send a JSON object")
 
 func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	v := r.URL.Query().Get(name)
