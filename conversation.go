@@ -1,7 +1,9 @@
 package baton
 
 import (
+	"fmt"
 	"reflect"
+	"strconv"
 	"time"
 )
 
@@ -122,8 +124,23 @@ type Handoff struct {
 	Priority    Priority          `json:"priority"`
 	Details     map[string]string `json:"details"`
 	RequestedAt time.Time         `json:"requested_at"`
+	// Intent is the topic the bot recognised before the handoff, if any.
+	Intent string `json:"intent,omitempty"`
 	// Missing lists the detail keys still to be asked, in order.
 	Missing []string `json:"missing,omitempty"`
+	// Wait is the last expected wait the customer was told while queued.
+	Wait *Wait `json:"wait,omitempty"`
+}
+
+// Wait is an expected wait as told to a queued customer.
+type Wait struct {
+	// Position in the queue, 1 for next.
+	Position int `json:"position"`
+	// Estimate is the expected wait; Known is false when nobody online can
+	// take conversations now, so no honest number exists.
+	Estimate Duration  `json:"expected_wait_seconds"`
+	Known    bool      `json:"known"`
+	ToldAt   time.Time `json:"told_at"`
 }
 
 // SurveyStep is where a satisfaction survey stands.
@@ -165,6 +182,8 @@ type Conversation struct {
 	TicketID  string     `json:"ticket_id,omitempty"`
 	// UnknownStreak counts bot answers in a row that did not understand.
 	UnknownStreak int `json:"unknown_streak,omitempty"`
+	// BotState is what the bot remembers (a flow, collected slots).
+	BotState *BotState `json:"bot_state,omitempty"`
 
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`
@@ -197,8 +216,13 @@ func (c *Conversation) Clone() *Conversation {
 		h := *c.Handoff
 		h.Details = cloneMap(c.Handoff.Details)
 		h.Missing = append([]string(nil), c.Handoff.Missing...)
+		if c.Handoff.Wait != nil {
+			w := *c.Handoff.Wait
+			h.Wait = &w
+		}
 		n.Handoff = &h
 	}
+	n.BotState = c.BotState.Clone()
 	return &n
 }
 
@@ -211,4 +235,22 @@ func cloneMap(m map[string]string) map[string]string {
 		n[k] = v
 	}
 	return n
+}
+
+// Duration is a time.Duration that reads and writes JSON as whole seconds.
+type Duration time.Duration
+
+// MarshalJSON writes the duration in seconds, rounded.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.FormatInt(int64(time.Duration(d).Round(time.Second)/time.Second), 10)), nil
+}
+
+// UnmarshalJSON reads seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	n, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = Duration(n * float64(time.Second))
+	return nil
 }

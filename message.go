@@ -28,22 +28,32 @@ const (
 	EventSurveyAnswered   = "survey_answered"
 	EventClosed           = "closed"
 	EventReopened         = "reopened"
+	EventWaitUpdated      = "wait_updated"
+)
+
+// Quick-reply payloads Baton understands whatever the bot: the answer to
+// "did this help?".
+const (
+	PayloadHelpful    = "helpful:yes"
+	PayloadNotHelpful = "helpful:no"
 )
 
 // Message is one entry of a conversation's timeline: something the customer,
 // the bot or an agent wrote, or a system event. Seq numbers the entries of
 // one conversation from 1 without gaps.
 type Message struct {
-	ConversationID  string    `json:"conversation_id"`
-	Seq             int64     `json:"seq"`
-	Author          Author    `json:"author"`
-	Text            string    `json:"text"`
-	Event           string    `json:"event,omitempty"`
-	AgentID         string    `json:"agent_id,omitempty"`
-	ClientMessageID string    `json:"client_message_id,omitempty"`
-	Private         bool      `json:"private,omitempty"`
-	Buttons         []Button  `json:"buttons,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
+	ConversationID  string   `json:"conversation_id"`
+	Seq             int64    `json:"seq"`
+	Author          Author   `json:"author"`
+	Text            string   `json:"text"`
+	Event           string   `json:"event,omitempty"`
+	AgentID         string   `json:"agent_id,omitempty"`
+	ClientMessageID string   `json:"client_message_id,omitempty"`
+	Private         bool     `json:"private,omitempty"`
+	Buttons         []Button `json:"buttons,omitempty"`
+	// Payload is the payload of the quick reply the customer tapped.
+	Payload   string    `json:"payload,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ClientKey names a client message id within a conversation. Each sender

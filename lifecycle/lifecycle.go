@@ -413,7 +413,7 @@ func (s *step) spec(dept *baton.Department, key string) baton.DetailSpec {
 }
 
 func (s *step) prompt(dept *baton.Department, key string) string {
-	if p := s.spec(dept, key).Prompt; p != "" {
+	if p := s.spec(dept, key).Prompt.In(s.c.Locale); p != "" {
 		return p
 	}
 	return sprintf(s.t.AskDetail, key)

@@ -47,7 +47,7 @@ func testRules(extra ...*baton.Department) *lifecycle.Rules {
 		"support": {Name: "support", Title: "Customer Support"},
 		"billing": {Name: "billing"},
 		"sales": {Name: "sales", Title: "Sales", Required: []baton.DetailSpec{
-			{Key: "email", Prompt: "What is your email address?", Kind: "email"},
+			{Key: "email", Prompt: baton.Localized{"en": "What is your email address?"}, Kind: "email"},
 			{Key: "order", Kind: "text"},
 		}},
 	}
