@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/textnorm"
 )
 
 // Intent is something customers ask, with how the bot answers it.
@@ -45,7 +46,7 @@ func New(cfg Config) *Bot {
 	for i, in := range cfg.Intents {
 		for _, locale := range sortedKeys(in.Examples) {
 			for _, ex := range in.Examples[locale] {
-				words := unique(Tokens(ex))
+				words := unique(textnorm.Tokens(ex))
 				e := len(b.sizes[i])
 				b.sizes[i] = append(b.sizes[i], len(words))
 				for _, w := range words {
@@ -60,7 +61,7 @@ func New(cfg Config) *Bot {
 // Match returns the intent that best matches text, or nil. An example
 // matches when most of its words are in the text.
 func (b *Bot) Match(text string) *Intent {
-	words := unique(Tokens(text))
+	words := unique(textnorm.Tokens(text))
 	hits := map[posting]int{}
 	for _, w := range words {
 		for _, p := range b.index[w] {

@@ -135,7 +135,7 @@ func (r *Rules) texts(locale string) *Texts {
 			return t
 		}
 	}
-	return &English
+	return TextsFor(locale)
 }
 
 func (r *Rules) department(name string) *baton.Department {
@@ -248,7 +248,7 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 			// request for a human.
 			in.Handoff = nil
 		}
-		if in.Handoff != nil || isCancel(in.Text) {
+		if in.Handoff != nil || s.t.isCancel(in.Text) {
 			// Asked again, or gave up answering: hand off with what is known.
 			s.c.Handoff.Missing = nil
 			s.d.NeedsPlacement = true
@@ -257,14 +257,6 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 		s.detailAnswer(in.Text)
 	}
 	return s.d, nil
-}
-
-func isCancel(text string) bool {
-	switch strings.ToLower(strings.Trim(strings.TrimSpace(text), ".!")) {
-	case "cancel", "stop", "skip":
-		return true
-	}
-	return false
 }
 
 // BotReply appends the bot's answer to the customer. In any mode but bot
@@ -505,7 +497,7 @@ func (r *Rules) Place(d *Decision, f Facts, now time.Time) error {
 			c.QueuedAt = &s.now
 		}
 		s.system(baton.EventQueued, "Waiting for "+dept.DisplayName(), false)
-		s.bot(sprintf(s.t.Connecting, dept.DisplayName(), f.QueueAhead+1))
+		s.bot(sprintf(s.t.Connecting, dept.DisplayName(), f.QueueAhead+1, s.t.WaitSoon))
 		d.Enqueued = true
 		return nil
 	}
@@ -528,7 +520,7 @@ func (r *Rules) Place(d *Decision, f Facts, now time.Time) error {
 	}
 	if ok {
 		t.ExpectedBy = &next
-		s.bot(sprintf(s.t.TicketNextOpen, dept.DisplayName(), FormatOpening(now, next)))
+		s.bot(sprintf(s.t.TicketNextOpen, dept.DisplayName(), s.t.Opening(now, next)))
 	} else {
 		s.bot(sprintf(s.t.TicketCreated, dept.DisplayName()))
 	}

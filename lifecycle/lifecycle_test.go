@@ -1674,26 +1674,26 @@ func TestFormatOpening(t *testing.T) {
 		now, at time.Time
 		want    string
 	}{
-		{"later today", monday, time.Date(2026, time.March, 2, 14, 30, 0, 0, time.UTC), "today 14:30"},
-		{"now", monday, monday, "today 10:00"},
-		{"earlier today", monday, time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC), "today 09:00"},
-		{"tomorrow", monday, time.Date(2026, time.March, 3, 9, 0, 0, 0, time.UTC), "tomorrow 09:00"},
-		{"tomorrow just after midnight", time.Date(2026, time.March, 2, 23, 59, 0, 0, time.UTC), time.Date(2026, time.March, 3, 0, 1, 0, 0, time.UTC), "tomorrow 00:01"},
-		{"in two days", monday, time.Date(2026, time.March, 4, 9, 0, 0, 0, time.UTC), "Wednesday 09:00"},
-		{"in six days", monday, time.Date(2026, time.March, 8, 9, 0, 0, 0, time.UTC), "Sunday 09:00"},
-		{"in a week", monday, time.Date(2026, time.March, 9, 9, 0, 0, 0, time.UTC), "Monday 9 March 09:00"},
-		{"after a holiday", monday, time.Date(2026, time.April, 6, 8, 0, 0, 0, time.UTC), "Monday 6 April 08:00"},
+		{"later today", monday, time.Date(2026, time.March, 2, 14, 30, 0, 0, time.UTC), "today at 14:30"},
+		{"now", monday, monday, "today at 10:00"},
+		{"earlier today", monday, time.Date(2026, time.March, 2, 9, 0, 0, 0, time.UTC), "today at 09:00"},
+		{"tomorrow", monday, time.Date(2026, time.March, 3, 9, 0, 0, 0, time.UTC), "tomorrow at 09:00"},
+		{"tomorrow just after midnight", time.Date(2026, time.March, 2, 23, 59, 0, 0, time.UTC), time.Date(2026, time.March, 3, 0, 1, 0, 0, time.UTC), "tomorrow at 00:01"},
+		{"in two days", monday, time.Date(2026, time.March, 4, 9, 0, 0, 0, time.UTC), "on Wednesday at 09:00"},
+		{"in six days", monday, time.Date(2026, time.March, 8, 9, 0, 0, 0, time.UTC), "on Sunday at 09:00"},
+		{"in a week", monday, time.Date(2026, time.March, 9, 9, 0, 0, 0, time.UTC), "on Monday 9 March at 09:00"},
+		{"after a holiday", monday, time.Date(2026, time.April, 6, 8, 0, 0, 0, time.UTC), "on Monday 6 April at 08:00"},
 		// The day is counted in the department's zone, not the server's.
-		{"already today there", time.Date(2026, time.March, 2, 23, 30, 0, 0, time.UTC), time.Date(2026, time.March, 3, 9, 0, 0, 0, plus2), "today 09:00"},
-		{"still yesterday there", time.Date(2026, time.March, 3, 0, 30, 0, 0, plus2), time.Date(2026, time.March, 3, 9, 0, 0, 0, time.UTC), "tomorrow 09:00"},
+		{"already today there", time.Date(2026, time.March, 2, 23, 30, 0, 0, time.UTC), time.Date(2026, time.March, 3, 9, 0, 0, 0, plus2), "today at 09:00"},
+		{"still yesterday there", time.Date(2026, time.March, 3, 0, 30, 0, 0, plus2), time.Date(2026, time.March, 3, 9, 0, 0, 0, time.UTC), "tomorrow at 09:00"},
 		// Days of 23 and 25 hours still count as one.
-		{"over spring forward", time.Date(2026, time.March, 28, 12, 0, 0, 0, amsterdam), time.Date(2026, time.March, 29, 9, 0, 0, 0, amsterdam), "tomorrow 09:00"},
-		{"two days over spring forward", time.Date(2026, time.March, 28, 12, 0, 0, 0, amsterdam), time.Date(2026, time.March, 30, 9, 0, 0, 0, amsterdam), "Monday 09:00"},
-		{"over fall back", time.Date(2026, time.October, 24, 12, 0, 0, 0, amsterdam), time.Date(2026, time.October, 25, 9, 0, 0, 0, amsterdam), "tomorrow 09:00"},
-		{"a week over fall back", time.Date(2026, time.October, 24, 12, 0, 0, 0, amsterdam), time.Date(2026, time.October, 31, 9, 0, 0, 0, amsterdam), "Saturday 31 October 09:00"},
+		{"over spring forward", time.Date(2026, time.March, 28, 12, 0, 0, 0, amsterdam), time.Date(2026, time.March, 29, 9, 0, 0, 0, amsterdam), "tomorrow at 09:00"},
+		{"two days over spring forward", time.Date(2026, time.March, 28, 12, 0, 0, 0, amsterdam), time.Date(2026, time.March, 30, 9, 0, 0, 0, amsterdam), "on Monday at 09:00"},
+		{"over fall back", time.Date(2026, time.October, 24, 12, 0, 0, 0, amsterdam), time.Date(2026, time.October, 25, 9, 0, 0, 0, amsterdam), "tomorrow at 09:00"},
+		{"a week over fall back", time.Date(2026, time.October, 24, 12, 0, 0, 0, amsterdam), time.Date(2026, time.October, 31, 9, 0, 0, 0, amsterdam), "on Saturday 31 October at 09:00"},
 	}
 	for _, tt := range tests {
-		if got := lifecycle.FormatOpening(tt.now, tt.at); got != tt.want {
+		if got := lifecycle.English.Opening(tt.now, tt.at); got != tt.want {
 			t.Errorf("%s: FormatOpening(%v, %v) = %q, want %q", tt.name, tt.now, tt.at, got, tt.want)
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/batonhq/baton"
-	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/textnorm"
 )
 
 // Phrases detects the text trigger from per-locale phrase lists. Phrases of
@@ -24,7 +24,7 @@ func NewPhrases(lists map[string][]string) *Phrases {
 	p := &Phrases{byLocale: map[string][]string{}}
 	for locale, phrases := range lists {
 		for _, ph := range phrases {
-			if n := bot.Normalize(ph); n != "" {
+			if n := textnorm.Normalize(ph); n != "" {
 				p.byLocale[locale] = append(p.byLocale[locale], " "+n+" ")
 			}
 		}
@@ -35,7 +35,7 @@ func NewPhrases(lists map[string][]string) *Phrases {
 
 // Detect returns a text-trigger handoff request if the message asks for a person.
 func (p *Phrases) Detect(c *baton.Conversation, text string) *baton.HandoffRequest {
-	padded := " " + bot.Normalize(text) + " "
+	padded := " " + textnorm.Normalize(text) + " "
 	if ph := p.find(c.Locale, padded); ph != "" {
 		return &baton.HandoffRequest{Trigger: baton.TriggerText,
 			Reason: "the customer asked for a person (\u201c" + strings.TrimSpace(ph) + "\u201d)"}

@@ -1,4 +1,6 @@
-package bot
+// Package textnorm prepares customer text for matching phrases and intents
+// in any language.
+package textnorm
 
 import (
 	"strings"
