@@ -8,7 +8,6 @@ package lifecycle
 import (
 	"cmp"
 	"fmt"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -455,22 +454,11 @@ func (s *step) detailAnswer(text string) {
 	s.d.NeedsPlacement = true
 }
 
-// ValidateDetail checks and normalises a detail answer of the given kind.
+// ValidateDetail checks and normalises a detail answer of the given kind
+// (see baton.DetailSpec.Validate).
 func ValidateDetail(kind, text string) (string, bool) {
-	text = strings.TrimSpace(text)
-	if text == "" {
-		return "", false
-	}
-	switch kind {
-	case "email":
-		a, err := mail.ParseAddress(text)
-		if err != nil || !strings.Contains(a.Address[strings.LastIndexByte(a.Address, '@')+1:], ".") {
-			return "", false
-		}
-		return strings.ToLower(a.Address), true
-	default:
-		return text, true
-	}
+	spec := baton.DetailSpec{Kind: kind}
+	return spec.Validate(text)
 }
 
 // Place sends a handoff whose details are complete to a human: into the
