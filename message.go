@@ -51,6 +51,8 @@ type Message struct {
 	ClientMessageID string   `json:"client_message_id,omitempty"`
 	Private         bool     `json:"private,omitempty"`
 	Buttons         []Button `json:"buttons,omitempty"`
+	// Intent is the topic a bot message answered, if the bot said.
+	Intent string `json:"intent,omitempty"`
 	// Payload is the payload of the quick reply the customer tapped.
 	Payload   string    `json:"payload,omitempty"`
 	CreatedAt time.Time `json:"created_at"`

@@ -28,6 +28,19 @@ type Change struct {
 	// Survey is a rating or a comment to store for Survey.Resolution;
 	// a zero rating or an empty comment keeps what is stored.
 	Survey *SurveyResponse
+	// Handled records an agent's finished stretch of work on the conversation.
+	Handled *Handling
+}
+
+// Handling is one stretch of an agent's work on a conversation, from the
+// moment they got it to the hand-back, transfer, sign-off or close. Recent
+// handlings give a department's average handling time, which the expected
+// wait is computed from.
+type Handling struct {
+	ConversationID string
+	Department     string
+	AgentID        string
+	Start, End     time.Time
 }
 
 // ConversationFilter selects conversations to list.
@@ -54,6 +67,8 @@ type Store interface {
 	Message(ctx context.Context, conversationID string, seq int64) (*Message, error)
 	// Messages returns up to limit entries with seq > after, in order.
 	Messages(ctx context.Context, conversationID string, after int64, limit int) ([]Message, error)
+	// RecentMessages returns the last limit entries the customer can see, in order.
+	RecentMessages(ctx context.Context, conversationID string, limit int) ([]Message, error)
 	// IdleAgentConversations returns conversations in agent mode whose last
 	// activity is at or before idleSince.
 	IdleAgentConversations(ctx context.Context, idleSince time.Time, limit int) ([]string, error)
@@ -78,6 +93,9 @@ type Store interface {
 	Ticket(ctx context.Context, id string) (*Ticket, error)
 	Tickets(ctx context.Context, status TicketStatus, limit int) ([]*Ticket, error)
 	Surveys(ctx context.Context, conversationID string) ([]SurveyResponse, error)
+	// HandlingTimes returns the durations of the department's most recent
+	// handlings that ended at or after since, newest first, at most limit.
+	HandlingTimes(ctx context.Context, department string, since time.Time, limit int) ([]time.Duration, error)
 
 	// Setting and SetSetting keep small server-wide values.
 	Setting(ctx context.Context, key string) (string, error)

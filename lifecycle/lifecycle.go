@@ -60,8 +60,21 @@ type Rules struct {
 	// InactivityTimeout returns a conversation in agent mode to the bot
 	// after this long without a customer or agent message.
 	InactivityTimeout time.Duration
-	// Texts returns the texts for a locale; nil means English everywhere.
+	// Texts returns the texts for a locale; nil means Baton's shipped texts
+	// (TextsFor).
 	Texts func(locale string) *Texts
+	// UnknownLimit hands off after this many "did not understand" answers
+	// in a row; 0 never.
+	UnknownLimit int
+	// Sensitive reports whether an intent is a topic the bot must not
+	// handle alone; nil means none is.
+	Sensitive func(intent string) bool
+	// Route picks the department and priority of a handoff that names no
+	// department, from the conversation, the request and the customer's
+	// message that led to it (may be empty). An empty department means the
+	// default one; the handoff keeps the higher of the requested and the
+	// routed priority. nil routes everything to the default department.
+	Route func(c *baton.Conversation, req baton.HandoffRequest, text string) (department string, priority baton.Priority)
 }
 
 // Facts are what the engine knows about a department at the moment a
@@ -72,6 +85,27 @@ type Facts struct {
 	Staffed bool
 	// QueueAhead is the number of conversations waiting before this one.
 	QueueAhead int
+	// Capacity is how many conversations the department's online agents
+	// can hold at once, and Free how many more they can take right now.
+	Capacity, Free int
+	// HandlingTime is the department's recent average time per
+	// conversation (or its configured default).
+	HandlingTime time.Duration
+}
+
+// EstimateWait is the expected wait of the conversation at position (1 for
+// next) in a queue: nothing when an online agent can take it now; else the
+// conversations that must finish first, at the pace the online agents
+// finish them (capacity per handling time). Without anyone online to take
+// conversations there is no honest number: known is false.
+func EstimateWait(position int, f Facts) (wait time.Duration, known bool) {
+	if position <= f.Free {
+		return 0, true
+	}
+	if f.Capacity <= 0 || f.HandlingTime <= 0 {
+		return 0, false
+	}
+	return time.Duration(position-f.Free) * f.HandlingTime / time.Duration(f.Capacity), true
 }
 
 // Decision is the outcome of one event: the conversation's next state and
@@ -96,6 +130,7 @@ type Decision struct {
 	Ticket      *baton.Ticket
 	CloseTicket string
 	Survey      *baton.SurveyResponse
+	Handled     *baton.Handling
 }
 
 // Change returns the store write for this decision, taken on prev. When
@@ -104,8 +139,9 @@ type Decision struct {
 // change is append-only.
 func (d *Decision) Change(prev *baton.Conversation) *baton.Change {
 	ch := &baton.Change{Conversation: d.Conversation, Messages: d.Entries, Ticket: d.Ticket, CloseTicket: d.CloseTicket,
-		Survey: d.Survey, Assigned: d.Assigned}
+		Survey: d.Survey, Assigned: d.Assigned, Handled: d.Handled}
 	if prev != nil && len(d.Entries) > 0 && d.Ticket == nil && d.CloseTicket == "" && d.Survey == nil && d.Assigned == "" &&
+		d.Handled == nil &&
 		d.Conversation.SameState(prev) {
 		d.Conversation.Version = prev.Version
 		ch.AppendOnly = true
@@ -119,6 +155,8 @@ type step struct {
 	c   *baton.Conversation
 	now time.Time
 	t   *Texts
+	// text is the customer's message this event is about, if any.
+	text string
 }
 
 func (r *Rules) begin(c *baton.Conversation, now time.Time) *step {
@@ -206,7 +244,9 @@ func (r *Rules) Create(c baton.Conversation, now time.Time) (*Decision, error) {
 type CustomerInput struct {
 	Text            string
 	ClientMessageID string
-	Handoff         *baton.HandoffRequest
+	// Payload is the payload of the quick reply the customer tapped.
+	Payload string
+	Handoff *baton.HandoffRequest
 }
 
 // CustomerMessage appends a customer message and decides what follows:
@@ -216,12 +256,16 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 	if err := checkText(in.Text); err != nil {
 		return nil, err
 	}
+	if utf8.RuneCountInString(in.Payload) > MaxFieldLength {
+		return nil, baton.Errorf(baton.EINVALID, "payload is longer than %d characters", MaxFieldLength)
+	}
 	s := r.begin(c, now)
+	s.text = in.Text
 	if s.c.Mode == baton.ModeClosed {
 		s.c.Mode = baton.ModeBot
 		s.system(baton.EventReopened, "Conversation reopened by the customer", false)
 	}
-	s.add(baton.Message{Author: baton.AuthorCustomer, Text: in.Text, ClientMessageID: in.ClientMessageID})
+	s.add(baton.Message{Author: baton.AuthorCustomer, Text: in.Text, ClientMessageID: in.ClientMessageID, Payload: in.Payload})
 	s.c.LastCustomerAt = &s.now
 	if s.c.Mode == baton.ModeAgent {
 		s.c.LastActivityAt = now
@@ -249,6 +293,9 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 		}
 		if in.Handoff != nil || s.t.isCancel(in.Text) {
 			// Asked again, or gave up answering: hand off with what is known.
+			if len(s.c.Handoff.Missing) > 0 {
+				s.bot(s.t.DetailsSkipped)
+			}
 			s.c.Handoff.Missing = nil
 			s.d.NeedsPlacement = true
 			break
@@ -258,9 +305,11 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 	return s.d, nil
 }
 
-// BotReply appends the bot's answer to the customer. In any mode but bot
-// and handoff it is refused: a late bot reply never talks over a human.
-func (r *Rules) BotReply(c *baton.Conversation, reply *baton.BotReply, unknownLimit int, now time.Time) (*Decision, error) {
+// BotReply appends the bot's answer to the customer's message text (empty
+// when not known). In any mode but bot and handoff it is refused: a late
+// bot reply never talks over a human. A reply whose intent is sensitive
+// starts a handoff, whatever the bot said.
+func (r *Rules) BotReply(c *baton.Conversation, reply *baton.BotReply, text string, now time.Time) (*Decision, error) {
 	if !c.Mode.BotMayReply() {
 		return nil, errDropped(c.Mode)
 	}
@@ -272,11 +321,25 @@ func (r *Rules) BotReply(c *baton.Conversation, reply *baton.BotReply, unknownLi
 			return nil, err
 		}
 	}
+	if err := checkState(reply.State); err != nil {
+		return nil, err
+	}
+	if utf8.RuneCountInString(reply.Intent) > MaxKeyLength {
+		return nil, baton.Errorf(baton.EINVALID, "intent is longer than %d characters", MaxKeyLength)
+	}
 	s := r.begin(c, now)
+	s.text = text
 	for i, m := range reply.Messages {
 		s.bot(m.Text, m.Buttons...)
 		if i == 0 {
-			s.d.Entries[len(s.d.Entries)-1].ClientMessageID = reply.ClientMessageID
+			e := &s.d.Entries[len(s.d.Entries)-1]
+			e.ClientMessageID, e.Intent = reply.ClientMessageID, reply.Intent
+		}
+	}
+	if reply.State != nil {
+		s.c.BotState = reply.State.Clone()
+		if s.c.BotState.Empty() {
+			s.c.BotState = nil
 		}
 	}
 	if reply.Understood {
@@ -293,12 +356,29 @@ func (r *Rules) BotReply(c *baton.Conversation, reply *baton.BotReply, unknownLi
 		if h.Trigger == "" {
 			h.Trigger = baton.TriggerBot
 		}
+		if h.Intent == "" {
+			h.Intent = reply.Intent
+		}
 		return s.d, s.startHandoff(h)
-	case unknownLimit > 0 && s.c.UnknownStreak >= unknownLimit:
+	case reply.Intent != "" && r.Sensitive != nil && r.Sensitive(reply.Intent):
+		return s.d, s.startHandoff(baton.HandoffRequest{Trigger: baton.TriggerSensitiveIntent,
+			Reason: "sensitive topic: " + reply.Intent, Intent: reply.Intent})
+	case r.UnknownLimit > 0 && s.c.UnknownStreak >= r.UnknownLimit:
 		return s.d, s.startHandoff(baton.HandoffRequest{Trigger: baton.TriggerUnknown,
 			Reason: fmt.Sprintf("the bot did not understand %d times in a row", s.c.UnknownStreak)})
 	}
 	return s.d, nil
+}
+
+// checkState refuses a bot state over the limits.
+func checkState(st *baton.BotState) error {
+	if st == nil {
+		return nil
+	}
+	if utf8.RuneCountInString(st.Flow) > MaxKeyLength || utf8.RuneCountInString(st.Pending) > MaxKeyLength {
+		return baton.Errorf(baton.EINVALID, "state: flow and pending must be at most %d characters", MaxKeyLength)
+	}
+	return checkFields("state slots", st.Slots)
 }
 
 // errDropped refuses a bot reply because a human has the conversation.
@@ -338,11 +418,20 @@ func (s *step) startHandoff(req baton.HandoffRequest) error {
 	if !req.Trigger.Valid() {
 		return baton.Errorf(baton.EINVALID, "unknown trigger %q", req.Trigger)
 	}
+	if req.Priority != "" && !req.Priority.Valid() {
+		return baton.Errorf(baton.EINVALID, "unknown priority %q (use low, normal, high or urgent)", req.Priority)
+	}
+	if s.r.Route != nil {
+		dept, prio := s.r.Route(s.c, req, s.text)
+		if req.Department == "" {
+			req.Department = dept
+		}
+		if prio.Rank() > req.Priority.Rank() {
+			req.Priority = prio
+		}
+	}
 	if req.Priority == "" {
 		req.Priority = baton.PriorityNormal
-	}
-	if !req.Priority.Valid() {
-		return baton.Errorf(baton.EINVALID, "unknown priority %q (use low, normal, high or urgent)", req.Priority)
 	}
 	if req.Department == "" {
 		req.Department = s.r.DefaultDepartment
@@ -357,26 +446,24 @@ func (s *step) startHandoff(req baton.HandoffRequest) error {
 	if n := utf8.RuneCountInString(req.Reason); n > MaxFieldLength {
 		return baton.Errorf(baton.EINVALID, "reason is %d characters long; the limit is %d", n, MaxFieldLength)
 	}
+	if n := utf8.RuneCountInString(req.Intent); n > MaxKeyLength {
+		return baton.Errorf(baton.EINVALID, "intent is %d characters long; the limit is %d", n, MaxKeyLength)
+	}
 	if err := checkFields("details", req.Details); err != nil {
 		return err
 	}
-	details := map[string]string{}
-	for k, v := range map[string]string{"name": s.c.Contact.Name, "email": s.c.Contact.Email, "phone": s.c.Contact.Phone} {
-		if v != "" {
-			details[k] = v
-		}
-	}
-	for k, v := range req.Details {
-		if v = strings.TrimSpace(v); v != "" {
-			details[k] = v
-		}
-	}
-	h := &baton.Handoff{Trigger: req.Trigger, Reason: req.Reason, Department: dept.Name,
-		Priority: req.Priority, Details: details, RequestedAt: s.now}
+	h := &baton.Handoff{Trigger: req.Trigger, Reason: req.Reason, Department: dept.Name, Intent: req.Intent,
+		Priority: req.Priority, Details: s.knownDetails(req.Details), RequestedAt: s.now}
 	for _, spec := range dept.Required {
-		if details[spec.Key] == "" {
-			h.Missing = append(h.Missing, spec.Key)
+		if h.Details[spec.Key] != "" || !spec.When.Applies(h.Intent, h.Trigger) {
+			continue
 		}
+		// A contact attribute of the same name is known too.
+		if v, ok := spec.Validate(s.c.Contact.Attributes[spec.Key]); ok {
+			h.Details[spec.Key] = v
+			continue
+		}
+		h.Missing = append(h.Missing, spec.Key)
 	}
 	s.c.Handoff = h
 	s.c.Handoffs++
@@ -394,18 +481,56 @@ func (s *step) startHandoff(req baton.HandoffRequest) error {
 	return nil
 }
 
-func (s *step) spec(dept *baton.Department, key string) baton.DetailSpec {
-	for _, spec := range dept.Required {
-		if spec.Key == key {
-			return spec
+// knownDetails gathers what is already known, so the customer is not asked
+// again: the contact, what the bot collected, and the request's details
+// (which win).
+func (s *step) knownDetails(req map[string]string) map[string]string {
+	details := map[string]string{}
+	if s.c.BotState != nil {
+		for k, v := range s.c.BotState.Slots {
+			if v != "" {
+				details[k] = v
+			}
 		}
 	}
-	return baton.DetailSpec{Key: key, Kind: "text"}
+	for k, v := range map[string]string{"name": s.c.Contact.Name, "email": s.c.Contact.Email, "phone": s.c.Contact.Phone} {
+		if v != "" {
+			details[k] = v
+		}
+	}
+	for k, v := range req {
+		if v = strings.TrimSpace(v); v != "" {
+			details[k] = v
+		}
+	}
+	return details
 }
 
+func (s *step) spec(dept *baton.Department, key string) *baton.DetailSpec {
+	for i := range dept.Required {
+		if dept.Required[i].Key == key {
+			return &dept.Required[i]
+		}
+	}
+	return &baton.DetailSpec{Key: key, Kind: baton.DetailText}
+}
+
+// prompt is the question for a detail in the customer's language: the
+// department's own, else Baton's question for the kind.
 func (s *step) prompt(dept *baton.Department, key string) string {
-	if p := s.spec(dept, key).Prompt.In(s.c.Locale); p != "" {
+	spec := s.spec(dept, key)
+	if p := spec.Prompt.In(s.c.Locale); p != "" {
 		return p
+	}
+	switch spec.Kind {
+	case baton.DetailEmail:
+		return s.t.AskEmail
+	case baton.DetailPhone:
+		return s.t.AskPhone
+	case baton.DetailDate:
+		return s.t.AskDate
+	case baton.DetailOrderNumber:
+		return s.t.AskOrderNumber
 	}
 	return sprintf(s.t.AskDetail, key)
 }
@@ -419,11 +544,11 @@ func (s *step) validStructuredAnswer(text string) bool {
 	if len(h.Missing) == 0 || dept == nil {
 		return false
 	}
-	kind := s.spec(dept, h.Missing[0]).Kind
-	if kind == "" || kind == "text" {
+	spec := s.spec(dept, h.Missing[0])
+	if spec.Kind == "" || spec.Kind == baton.DetailText {
 		return false
 	}
-	_, ok := ValidateDetail(kind, text)
+	_, ok := spec.Validate(text)
 	return ok
 }
 
@@ -436,7 +561,7 @@ func (s *step) detailAnswer(text string) {
 		return
 	}
 	key := h.Missing[0]
-	value, ok := ValidateDetail(s.spec(dept, key).Kind, text)
+	value, ok := s.spec(dept, key).Validate(text)
 	if !ok {
 		s.bot(sprintf(s.t.InvalidDetail, s.prompt(dept, key)))
 		return
@@ -485,7 +610,15 @@ func (r *Rules) Place(d *Decision, f Facts, now time.Time) error {
 			c.QueuedAt = &s.now
 		}
 		s.system(baton.EventQueued, "Waiting for "+dept.DisplayName(), false)
-		s.bot(sprintf(s.t.Connecting, dept.DisplayName(), f.QueueAhead+1, s.t.WaitSoon))
+		w := wait(f, now)
+		if c.Handoff != nil {
+			c.Handoff.Wait = w
+		}
+		if w.Known {
+			s.bot(sprintf(s.t.Connecting, dept.DisplayName(), w.Position, s.t.Wait(time.Duration(w.Estimate))))
+		} else {
+			s.bot(sprintf(s.t.ConnectingBusy, dept.DisplayName(), w.Position))
+		}
 		d.Enqueued = true
 		return nil
 	}
@@ -519,6 +652,52 @@ func (r *Rules) Place(d *Decision, f Facts, now time.Time) error {
 	d.Enqueued = false
 	s.system(baton.EventTicketCreated, fmt.Sprintf("Ticket %s created (%s)", t.ID, why), true)
 	return nil
+}
+
+func wait(f Facts, now time.Time) *baton.Wait {
+	position := f.QueueAhead + 1
+	est, known := EstimateWait(position, f)
+	return &baton.Wait{Position: position, Estimate: baton.Duration(est), Known: known, ToldAt: now}
+}
+
+// MinWaitUpdate is the least time between two expected-wait updates to
+// one customer.
+const MinWaitUpdate = time.Minute
+
+// UpdateWait tells a queued customer their new position and expected wait
+// when it changed meaningfully since they were last told, and at most once
+// per MinWaitUpdate. Meaningful: an estimate appears or disappears, or the
+// estimate reads differently and moved by at least a minute and a fifth.
+// Otherwise the decision is Unchanged.
+func (r *Rules) UpdateWait(c *baton.Conversation, f Facts, now time.Time) (*Decision, error) {
+	if c.Mode != baton.ModeQueued || c.Handoff == nil {
+		return nil, baton.Errorf(baton.ECONFLICT, "the conversation is %s, not queued", c.Mode)
+	}
+	w, last := wait(f, now), c.Handoff.Wait
+	t := r.texts(c.Locale)
+	if last != nil {
+		if now.Sub(last.ToldAt) < MinWaitUpdate {
+			return &Decision{Conversation: c, Unchanged: true}, nil
+		}
+		if w.Known == last.Known {
+			if !w.Known {
+				return &Decision{Conversation: c, Unchanged: true}, nil
+			}
+			oldEst, newEst := time.Duration(last.Estimate), time.Duration(w.Estimate)
+			delta := (newEst - oldEst).Abs()
+			if t.Wait(oldEst) == t.Wait(newEst) || delta < time.Minute || delta < oldEst/5 {
+				return &Decision{Conversation: c, Unchanged: true}, nil
+			}
+		}
+	}
+	s := r.begin(c, now)
+	s.c.Handoff.Wait = w
+	text := sprintf(t.WaitUpdateBusy, w.Position)
+	if w.Known {
+		text = sprintf(t.WaitUpdate, w.Position, t.Wait(time.Duration(w.Estimate)))
+	}
+	s.add(baton.Message{Author: baton.AuthorBot, Event: baton.EventWaitUpdated, Text: text})
+	return s.d, nil
 }
 
 // AssignHow says how an agent came to hold a conversation.
@@ -632,7 +811,20 @@ func (r *Rules) Release(c *baton.Conversation, a *baton.Agent, survey bool, now 
 var ratingButtons = []baton.Button{{Title: "1", Payload: "1"}, {Title: "2", Payload: "2"},
 	{Title: "3", Payload: "3"}, {Title: "4", Payload: "4"}, {Title: "5", Payload: "5"}}
 
+// handled records the end of the current agent's stretch of work.
+func (s *step) handled(end time.Time) {
+	if s.c.Mode != baton.ModeAgent || s.c.Assignee == "" || s.c.AssignedAt == nil {
+		return
+	}
+	if end.Before(*s.c.AssignedAt) {
+		end = *s.c.AssignedAt
+	}
+	s.d.Handled = &baton.Handling{ConversationID: s.c.ID, Department: s.c.Department, AgentID: s.c.Assignee,
+		Start: *s.c.AssignedAt, End: end}
+}
+
 func (s *step) returnToBot(text string) {
+	s.handled(s.now)
 	s.d.Freed = s.c.Assignee
 	s.c.Mode = baton.ModeBot
 	s.c.Assignee = ""
@@ -660,6 +852,8 @@ func (r *Rules) Timeout(c *baton.Conversation, now time.Time) (*Decision, error)
 		return nil, baton.Errorf(baton.ECONFLICT, "the conversation has been quiet for only %s", idle.Round(time.Second))
 	}
 	s := r.begin(c, now)
+	// The quiet time at the end was not spent on the customer.
+	s.handled(c.LastActivityAt)
 	s.returnToBot(fmt.Sprintf("Returned to the bot after %s without messages", formatDuration(r.InactivityTimeout)))
 	s.bot(s.t.TimedOut)
 	return s.d, nil
@@ -706,6 +900,7 @@ func (r *Rules) Transfer(c *baton.Conversation, by *baton.Agent, to TransferTarg
 		if c.Mode == baton.ModeAgent && c.Assignee == a.ID {
 			return &Decision{Conversation: c, Unchanged: true}, nil
 		}
+		s.handled(now)
 		s.d.Freed = s.c.Assignee
 		s.d.Assigned = a.ID
 		s.c.Mode = baton.ModeAgent
@@ -720,6 +915,7 @@ func (r *Rules) Transfer(c *baton.Conversation, by *baton.Agent, to TransferTarg
 		return s.d, nil
 	}
 	dept := to.Department
+	s.handled(now)
 	s.d.Freed = s.c.Assignee
 	s.c.Assignee = ""
 	s.c.AssignedAt = nil
@@ -750,6 +946,7 @@ func (r *Rules) AgentLeft(c *baton.Conversation, a *baton.Agent, now time.Time) 
 		return nil, baton.Errorf(baton.EINVALID, "unknown department %q", c.Department)
 	}
 	s := r.begin(c, now)
+	s.handled(now)
 	s.d.Freed = a.ID
 	s.c.Mode = baton.ModeHandoff
 	s.c.Assignee = ""
@@ -776,6 +973,7 @@ func (r *Rules) Close(c *baton.Conversation, by *baton.Agent, who string, now ti
 	s := r.begin(c, now)
 	if s.c.Mode == baton.ModeAgent {
 		s.c.Resolution++
+		s.handled(now)
 	}
 	s.d.Freed = s.c.Assignee
 	s.c.Mode = baton.ModeClosed
@@ -839,5 +1037,6 @@ func (d *Decision) Then(next *Decision) *Decision {
 	d.Ticket = cmp.Or(next.Ticket, d.Ticket)
 	d.CloseTicket = cmp.Or(next.CloseTicket, d.CloseTicket)
 	d.Survey = cmp.Or(next.Survey, d.Survey)
+	d.Handled = cmp.Or(next.Handled, d.Handled)
 	return d
 }

@@ -570,7 +570,7 @@ func TestCustomerMessage(t *testing.T) {
 			conv:    conversation(baton.ModeHandoff),
 			do:      customerSays("cancel"),
 			mode:    baton.ModeHandoff,
-			entries: []entry{customer("cancel")},
+			entries: []entry{customer("cancel"), botSays(lifecycle.English.DetailsSkipped)},
 			effects: effects{NeedsPlacement: true},
 			check: func(t *testing.T, _ *baton.Conversation, d *lifecycle.Decision) {
 				if h := d.Conversation.Handoff; len(h.Missing) != 0 || len(h.Details) != 1 {
@@ -580,18 +580,18 @@ func TestCustomerMessage(t *testing.T) {
 		},
 		{
 			name: "handoff: Stop! also skips", conv: conversation(baton.ModeHandoff), do: customerSays(" Stop! "),
-			mode: baton.ModeHandoff, entries: []entry{customer("")}, effects: effects{NeedsPlacement: true},
+			mode: baton.ModeHandoff, entries: []entry{customer(""), botSays(lifecycle.English.DetailsSkipped)}, effects: effects{NeedsPlacement: true},
 		},
 		{
 			name: "handoff: SKIP. also skips", conv: conversation(baton.ModeHandoff), do: customerSays("SKIP."),
-			mode: baton.ModeHandoff, entries: []entry{customer("")}, effects: effects{NeedsPlacement: true},
+			mode: baton.ModeHandoff, entries: []entry{customer(""), botSays(lifecycle.English.DetailsSkipped)}, effects: effects{NeedsPlacement: true},
 		},
 		{
 			name:    "handoff: a second trigger skips the remaining questions",
 			conv:    conversation(baton.ModeHandoff),
 			do:      customerTriggers("just get me a human", text),
 			mode:    baton.ModeHandoff,
-			entries: []entry{customer("just get me a human")},
+			entries: []entry{customer("just get me a human"), botSays(lifecycle.English.DetailsSkipped)},
 			effects: effects{NeedsPlacement: true},
 			check: func(t *testing.T, before *baton.Conversation, d *lifecycle.Decision) {
 				c := d.Conversation
@@ -685,7 +685,8 @@ func TestHandoffDetailsOneAtATime(t *testing.T) {
 
 func botReply(reply baton.BotReply, unknownLimit int) func(r *lifecycle.Rules, c *baton.Conversation) (*lifecycle.Decision, error) {
 	return func(r *lifecycle.Rules, c *baton.Conversation) (*lifecycle.Decision, error) {
-		return r.BotReply(c, &reply, unknownLimit, t0)
+		r.UnknownLimit = unknownLimit
+		return r.BotReply(c, &reply, "", t0)
 	}
 }
 
@@ -878,25 +879,42 @@ func TestPlace(t *testing.T) {
 	}{
 		{
 			name:  "open and staffed: queued first",
-			facts: lifecycle.Facts{Staffed: true},
+			facts: lifecycle.Facts{Staffed: true, Capacity: 3, Free: 1, HandlingTime: 10 * time.Minute},
 			mode:  baton.ModeQueued,
 			entries: []entry{{author: baton.AuthorSystem, event: baton.EventQueued, text: "Waiting for Customer Support"},
-				botSays("I'm connecting you with a person from Customer Support. You are number 1 in the queue.")},
+				botSays("I'm connecting you with a person from Customer Support. You are number 1 in the queue; the expected wait is less than a minute.")},
 			effects: effects{Enqueued: true},
 			check: func(t *testing.T, d *lifecycle.Decision) {
 				if c := d.Conversation; c.QueuedAt == nil || !c.QueuedAt.Equal(t0) || c.TicketID != "" {
 					t.Errorf("QueuedAt %v, ticket %q", c.QueuedAt, c.TicketID)
+				}
+				want := baton.Wait{Position: 1, Estimate: 0, Known: true, ToldAt: t0}
+				if w := d.Conversation.Handoff.Wait; w == nil || *w != want {
+					t.Errorf("wait %+v, want %+v", w, want)
 				}
 			},
 		},
 		{
 			name:  "open and staffed: the position counts those ahead",
 			cal:   &fakeCalendar{open: true},
-			facts: lifecycle.Facts{Staffed: true, QueueAhead: 4},
+			facts: lifecycle.Facts{Staffed: true, QueueAhead: 4, Capacity: 2, HandlingTime: 8 * time.Minute},
 			mode:  baton.ModeQueued,
 			entries: []entry{system(baton.EventQueued, false),
-				botSays("I'm connecting you with a person from Customer Support. You are number 5 in the queue.")},
+				botSays("I'm connecting you with a person from Customer Support. You are number 5 in the queue; the expected wait is about 20 minutes.")},
 			effects: effects{Enqueued: true},
+		},
+		{
+			name:  "open and staffed but nobody online: no estimate",
+			facts: lifecycle.Facts{Staffed: true, QueueAhead: 1, HandlingTime: 8 * time.Minute},
+			mode:  baton.ModeQueued,
+			entries: []entry{system(baton.EventQueued, false),
+				botSays("I'm connecting you with a person from Customer Support. You are number 2 in the queue; everyone is busy right now, so I can't say how long it will take yet.")},
+			effects: effects{Enqueued: true},
+			check: func(t *testing.T, d *lifecycle.Decision) {
+				if w := d.Conversation.Handoff.Wait; w == nil || w.Known || w.Position != 2 {
+					t.Errorf("wait %+v, want position 2, unknown", w)
+				}
+			},
 		},
 		{
 			name:  "nobody signed in: a ticket",
@@ -924,7 +942,7 @@ func TestPlace(t *testing.T) {
 			facts: lifecycle.Facts{Staffed: true},
 			mode:  baton.ModeTicket,
 			entries: []entry{
-				botSays("Customer Support is closed right now. I've created a ticket; the team opens tomorrow 09:00 and will get back to you then."),
+				botSays("Customer Support is closed right now. I've created a ticket; the team opens tomorrow at 09:00 and will get back to you then."),
 				{author: baton.AuthorSystem, event: baton.EventTicketCreated, private: true, text: "Ticket c_1-8 created (out of hours)"}},
 			effects: effects{Ticket: true},
 			check: func(t *testing.T, d *lifecycle.Decision) {
@@ -993,7 +1011,7 @@ func TestPlaceClearsUnansweredDetails(t *testing.T) {
 	if c := d.Conversation; c.Mode != baton.ModeQueued || len(c.Handoff.Missing) != 0 || c.Department != "sales" || d.NeedsPlacement {
 		t.Fatalf("mode %s, missing %v, department %q, needs placement %v", c.Mode, c.Handoff.Missing, c.Department, d.NeedsPlacement)
 	}
-	if got := d.Entries[len(d.Entries)-1].Text; got != "I'm connecting you with a person from Sales. You are number 1 in the queue." {
+	if got := d.Entries[len(d.Entries)-1].Text; got != "I'm connecting you with a person from Sales. You are number 1 in the queue; everyone is busy right now, so I can't say how long it will take yet." {
 		t.Fatalf("told %q", got)
 	}
 }
@@ -1589,7 +1607,7 @@ func TestThen(t *testing.T) {
 		t.Fatal(err)
 	}
 	next, err := r.BotReply(d.Conversation, &baton.BotReply{Understood: true, Messages: []baton.BotMessage{{Text: "Let me get someone."}},
-		Handoff: &baton.HandoffRequest{Trigger: baton.TriggerSensitiveIntent}}, 2, t0)
+		Handoff: &baton.HandoffRequest{Trigger: baton.TriggerSensitiveIntent}}, "What now?", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1611,7 +1629,7 @@ func TestThen(t *testing.T) {
 
 func TestTextsPerLocale(t *testing.T) {
 	dutch := lifecycle.English
-	dutch.Connecting = "Ik verbind je met iemand van %s. Je bent nummer %d in de wachtrij."
+	dutch.ConnectingBusy = "Ik verbind je met iemand van %s. Je bent nummer %d in de wachtrij."
 	r := testRules()
 	r.Texts = func(locale string) *lifecycle.Texts {
 		if locale == "nl" {
@@ -1621,7 +1639,7 @@ func TestTextsPerLocale(t *testing.T) {
 	}
 	for locale, want := range map[string]string{
 		"nl": "Ik verbind je met iemand van Customer Support. Je bent nummer 3 in de wachtrij.",
-		"fr": "I'm connecting you with a person from Customer Support. You are number 3 in the queue.",
+		"xx": "I'm connecting you with a person from Customer Support. You are number 3 in the queue; everyone is busy right now, so I can't say how long it will take yet.",
 	} {
 		c := with(conversation(baton.ModeBot), func(c *baton.Conversation) { c.Locale = locale })
 		d, err := r.RequestHandoff(c, baton.HandoffRequest{Trigger: baton.TriggerText}, t0)
@@ -1749,7 +1767,7 @@ func TestChangeIsAppendOnlyWhenOnlyTheTimelineGrows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next, err := r.BotReply(d.Conversation, &baton.BotReply{Understood: true, Messages: []baton.BotMessage{{Text: "Two days."}}}, 2, t0)
+	next, err := r.BotReply(d.Conversation, &baton.BotReply{Understood: true, Messages: []baton.BotMessage{{Text: "Two days."}}}, "shipping?", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1761,7 +1779,8 @@ func TestChangeIsAppendOnlyWhenOnlyTheTimelineGrows(t *testing.T) {
 
 	// Not understood: the streak is state.
 	d, _ = r.CustomerMessage(c, lifecycle.CustomerInput{Text: "blah"}, t0)
-	next, _ = r.BotReply(d.Conversation, &baton.BotReply{Messages: []baton.BotMessage{{Text: "Sorry?"}}}, 3, t0)
+	r.UnknownLimit = 3
+	next, _ = r.BotReply(d.Conversation, &baton.BotReply{Messages: []baton.BotMessage{{Text: "Sorry?"}}}, "blah", t0)
 	d = d.Then(next)
 	if ch := d.Change(c); ch.AppendOnly || d.Conversation.Version != c.Version+1 {
 		t.Fatalf("unknown streak: append-only %v, version %d", ch.AppendOnly, d.Conversation.Version)

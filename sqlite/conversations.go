@@ -17,13 +17,13 @@ import (
 var writeStatements = map[string]string{
 	"conversationInsert": `INSERT INTO conversations (id, version, channel, locale, contact, customer_token_hash, mode,
 		department, priority, assignee, handoff, resolution, handoffs, last_agent, survey_step, ticket_id,
-		unknown_streak, created_at, changed_at, queued_at, assigned_at, last_activity_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+		unknown_streak, created_at, changed_at, queued_at, assigned_at, last_activity_at, bot_state)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
 		ON CONFLICT (id) DO NOTHING`,
 	"conversationUpdate": `UPDATE conversations SET version = ?2, locale = ?4, contact = ?5, mode = ?7,
 		department = ?8, priority = ?9, assignee = ?10, handoff = ?11, resolution = ?12, handoffs = ?13,
 		last_agent = ?14, survey_step = ?15, ticket_id = ?16, unknown_streak = ?17, changed_at = ?19, queued_at = ?20,
-		assigned_at = ?21, last_activity_at = ?22
+		assigned_at = ?21, last_activity_at = ?22, bot_state = ?23
 		WHERE id = ?1 AND version = ?2 - 1`,
 	"messageInsert":  messageInsert(1),
 	"messageInsert2": messageInsert(2),
@@ -32,6 +32,8 @@ var writeStatements = map[string]string{
 		expected_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	"ticketClose":   `UPDATE tickets SET status = 'closed', updated_at = ? WHERE id = ?`,
 	"agentAssigned": `UPDATE agents SET last_assigned_at = ? WHERE id = ?`,
+	"handlingInsert": `INSERT INTO handlings (conversation_id, department, agent_id, started_at, ended_at)
+		VALUES (?, ?, ?, ?, ?)`,
 	"surveyUpsert": `INSERT INTO surveys (conversation_id, resolution, agent_id, rating, comment, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (conversation_id, resolution) DO UPDATE SET
@@ -44,7 +46,7 @@ var messageStatements = []string{"messageInsert", "messageInsert2", "messageInse
 
 func messageInsert(rows int) string {
 	return `INSERT INTO messages (conversation_id, seq, author, text, event, agent_id, client_message_id, private, buttons,
-		created_at) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
+		created_at, intent, payload) VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
 }
 
 // insertMessages appends timeline entries. Most changes append two or three
@@ -81,7 +83,7 @@ func conversationArgs(c *baton.Conversation) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var handoff any
+	var handoff, botState any
 	if c.Handoff != nil {
 		b, err := json.Marshal(c.Handoff)
 		if err != nil {
@@ -89,10 +91,17 @@ func conversationArgs(c *baton.Conversation) ([]any, error) {
 		}
 		handoff = string(b)
 	}
+	if !c.BotState.Empty() {
+		b, err := json.Marshal(c.BotState)
+		if err != nil {
+			return nil, err
+		}
+		botState = string(b)
+	}
 	return []any{c.ID, c.Version, string(c.Channel), c.Locale, string(contact), c.CustomerTokenHash, string(c.Mode),
 		c.Department, string(c.Priority), c.Assignee, handoff, c.Resolution, c.Handoffs, c.LastAgent,
 		string(c.Survey), c.TicketID, c.UnknownStreak, micros(c.CreatedAt), micros(c.UpdatedAt),
-		nullMicros(c.QueuedAt), nullMicros(c.AssignedAt), micros(c.LastActivityAt)}, nil
+		nullMicros(c.QueuedAt), nullMicros(c.AssignedAt), micros(c.LastActivityAt), botState}, nil
 }
 
 // Commit applies a change atomically and durably; see baton.Change.
@@ -121,7 +130,8 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 			}
 			buttons = string(b)
 		}
-		msgs[i] = []any{c.ID, m.Seq, string(m.Author), m.Text, m.Event, m.AgentID, clientID, m.Private, buttons, micros(m.CreatedAt)}
+		msgs[i] = []any{c.ID, m.Seq, string(m.Author), m.Text, m.Event, m.AgentID, clientID, m.Private, buttons,
+			micros(m.CreatedAt), nullString(m.Intent), nullString(m.Payload)}
 	}
 	var ticket []any
 	if t := ch.Ticket; t != nil {
@@ -132,7 +142,8 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 		ticket = []any{t.ID, t.ConversationID, t.Department, string(t.Priority), string(t.Status), t.Subject,
 			string(t.Trigger), string(details), nullMicros(t.ExpectedBy), micros(t.CreatedAt), micros(t.UpdatedAt)}
 	}
-	if ch.AppendOnly && (ch.Create || len(msgs) == 0 || ch.Ticket != nil || ch.CloseTicket != "" || ch.Survey != nil || ch.Assigned != "") {
+	if ch.AppendOnly && (ch.Create || len(msgs) == 0 || ch.Ticket != nil || ch.CloseTicket != "" || ch.Survey != nil ||
+		ch.Assigned != "" || ch.Handled != nil) {
 		return baton.Errorf(baton.EINVALID, "an append-only change carries messages and nothing else")
 	}
 	return db.do(ctx, func(w *wtx) error {
@@ -188,6 +199,11 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 				return fmt.Errorf("record assignment: %w", err)
 			}
 		}
+		if h := ch.Handled; h != nil {
+			if _, err := w.exec("handlingInsert", h.ConversationID, h.Department, h.AgentID, micros(h.Start), micros(h.End)); err != nil {
+				return fmt.Errorf("record handling: %w", err)
+			}
+		}
 		if s := ch.Survey; s != nil {
 			if _, err := w.exec("surveyUpsert", s.ConversationID, s.Resolution, s.AgentID, s.Rating, s.Comment,
 				micros(s.CreatedAt), micros(s.UpdatedAt)); err != nil {
@@ -203,7 +219,7 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 // message were written. Each is one step back from the end of the seq index.
 const conversationColumns = `c.id, c.version, c.channel, c.locale, c.contact, c.customer_token_hash, c.mode, c.department,
 	c.priority, c.assignee, c.handoff, c.resolution, c.handoffs, c.last_agent, c.survey_step, c.ticket_id,
-	c.unknown_streak, c.created_at, c.changed_at, c.queued_at, c.assigned_at, c.last_activity_at,
+	c.unknown_streak, c.created_at, c.changed_at, c.queued_at, c.assigned_at, c.last_activity_at, c.bot_state,
 	(SELECT seq FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1),
 	(SELECT created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1),
 	(SELECT created_at FROM messages m WHERE m.conversation_id = c.id AND m.author = 'customer' ORDER BY seq DESC LIMIT 1)`
@@ -212,7 +228,7 @@ func scanConversation(row rowScanner) (*baton.Conversation, error) {
 	var (
 		c                                   baton.Conversation
 		contact                             string
-		handoff                             sql.NullString
+		handoff, botState                   sql.NullString
 		created, changed, activity          int64
 		queued, assigned, lastCustomer      sql.NullInt64
 		lastSeq, lastEntry                  sql.NullInt64
@@ -220,7 +236,7 @@ func scanConversation(row rowScanner) (*baton.Conversation, error) {
 	)
 	err := row.Scan(&c.ID, &c.Version, &channel, &c.Locale, &contact, &c.CustomerTokenHash, &mode, &c.Department,
 		&priority, &c.Assignee, &handoff, &c.Resolution, &c.Handoffs, &c.LastAgent, &surveyStep,
-		&c.TicketID, &c.UnknownStreak, &created, &changed, &queued, &assigned, &activity,
+		&c.TicketID, &c.UnknownStreak, &created, &changed, &queued, &assigned, &activity, &botState,
 		&lastSeq, &lastEntry, &lastCustomer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, baton.Errorf(baton.ENOTFOUND, "conversation not found")
@@ -235,6 +251,12 @@ func scanConversation(row rowScanner) (*baton.Conversation, error) {
 		c.Handoff = &baton.Handoff{}
 		if err := json.Unmarshal([]byte(handoff.String), c.Handoff); err != nil {
 			return nil, fmt.Errorf("conversation %s: handoff: %w", c.ID, err)
+		}
+	}
+	if botState.Valid {
+		c.BotState = &baton.BotState{}
+		if err := json.Unmarshal([]byte(botState.String), c.BotState); err != nil {
+			return nil, fmt.Errorf("conversation %s: bot state: %w", c.ID, err)
 		}
 	}
 	c.LastSeq = lastSeq.Int64
@@ -291,6 +313,26 @@ func (db *DB) Queued(ctx context.Context, department string) ([]*baton.Conversat
 	rows, err := db.read.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations c
 		WHERE mode = 'queued' AND (?1 = '' OR department = ?1)`, department)
 	return collect(rows, err, scanConversation)
+}
+
+// HandlingTimes returns the durations of a department's latest handlings
+// that ended at or after since, newest first.
+func (db *DB) HandlingTimes(ctx context.Context, department string, since time.Time, limit int) ([]time.Duration, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT ended_at - started_at FROM handlings
+		WHERE department = ? AND ended_at >= ? ORDER BY ended_at DESC LIMIT ?`, department, micros(since), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []time.Duration
+	for rows.Next() {
+		var us int64
+		if err := rows.Scan(&us); err != nil {
+			return nil, err
+		}
+		out = append(out, time.Duration(us)*time.Microsecond)
+	}
+	return out, rows.Err()
 }
 
 // IdleAgentConversations returns conversations in agent mode quiet since idleSince.

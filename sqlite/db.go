@@ -264,3 +264,10 @@ func fromNullMicros(v sql.NullInt64) *time.Time {
 func OpenReadOnly(path string) (*sql.DB, error) {
 	return sql.Open("sqlite", "file:"+path+"?mode=ro")
 }
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

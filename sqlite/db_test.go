@@ -291,8 +291,8 @@ func TestMigrationsRecordTheirVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err := db.SchemaVersion(ctx)
-	if err != nil || v != 2 {
-		t.Fatalf("schema version %d, %v; want 2", v, err)
+	if err != nil || v != 3 {
+		t.Fatalf("schema version %d, %v; want 3", v, err)
 	}
 	db.Close()
 	// Opening again applies nothing twice.
@@ -303,5 +303,77 @@ func TestMigrationsRecordTheirVersions(t *testing.T) {
 	defer db.Close()
 	if v, _ := db.SchemaVersion(ctx); v != 2 {
 		t.Fatalf("schema version after reopening %d", v)
+	}
+}
+
+// What the handoff procedure keeps: the bot's memory, the intent and
+// payload of messages, the customer-visible tail of the timeline, and
+// finished handlings per department.
+func TestHandoffProcedureRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	c := newConversation("c_1", now)
+	c.BotState = &baton.BotState{Flow: "order_status", Pending: "order_number", Slots: map[string]string{"email": "a@b.co"}}
+	c.LastSeq = 4
+	if err := db.Commit(ctx, &baton.Change{Create: true, Conversation: c, Messages: []baton.Message{
+		{Seq: 1, Author: baton.AuthorCustomer, Text: "No", Payload: baton.PayloadNotHelpful, CreatedAt: now},
+		{Seq: 2, Author: baton.AuthorSystem, Text: "private", Private: true, CreatedAt: now},
+		{Seq: 3, Author: baton.AuthorBot, Text: "Where is it?", Intent: "order_status", CreatedAt: now},
+		{Seq: 4, Author: baton.AuthorCustomer, Text: "AB-1234", CreatedAt: now},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Conversation(ctx, "c_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.BotState == nil || got.BotState.Flow != "order_status" || got.BotState.Pending != "order_number" || got.BotState.Slots["email"] != "a@b.co" {
+		t.Fatalf("bot state %+v", got.BotState)
+	}
+	recent, err := db.RecentMessages(ctx, "c_1", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recent) != 2 || recent[0].Seq != 3 || recent[0].Intent != "order_status" || recent[1].Seq != 4 {
+		t.Fatalf("recent %+v", recent)
+	}
+	all, _ := db.RecentMessages(ctx, "c_1", 10)
+	if len(all) != 3 || all[0].Payload != baton.PayloadNotHelpful {
+		t.Fatalf("recent without private entries: %+v", all)
+	}
+
+	// Clearing the bot state stores NULL; a handling is recorded with the change.
+	c2 := got.Clone()
+	c2.Version = 2
+	c2.BotState = nil
+	c2.Department = "support"
+	if err := db.Commit(ctx, &baton.Change{Conversation: c2, Handled: &baton.Handling{ConversationID: "c_1", Department: "support",
+		AgentID: "a_1", Start: now, End: now.Add(7 * time.Minute)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Conversation(ctx, "c_1"); got.BotState != nil {
+		t.Fatalf("bot state not cleared: %+v", got.BotState)
+	}
+	for i, d := range []time.Duration{3 * time.Minute, 5 * time.Minute} {
+		c3, _ := db.Conversation(ctx, "c_1")
+		c3.Version++
+		end := now.Add(time.Duration(i+1) * time.Hour)
+		if err := db.Commit(ctx, &baton.Change{Conversation: c3, Handled: &baton.Handling{ConversationID: "c_1", Department: "support",
+			AgentID: "a_1", Start: end.Add(-d), End: end}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	times, err := db.HandlingTimes(ctx, "support", now.Add(10*time.Minute), 10)
+	if err != nil || len(times) != 2 || times[0] != 5*time.Minute || times[1] != 3*time.Minute {
+		t.Fatalf("handling times %v, %v; want newest first and the old one left out", times, err)
+	}
+	if times, _ := db.HandlingTimes(ctx, "billing", now.Add(-time.Hour), 10); len(times) != 0 {
+		t.Fatalf("other department: %v", times)
+	}
+	// A handling cannot ride on an append-only change.
+	if err := db.Commit(ctx, &baton.Change{AppendOnly: true, Conversation: c2, Messages: []baton.Message{{Seq: 5, Author: baton.AuthorBot, Text: "x", CreatedAt: now}},
+		Handled: &baton.Handling{}}); baton.ErrorCode(err) != baton.EINVALID {
+		t.Fatalf("append-only with a handling: %v", err)
 	}
 }

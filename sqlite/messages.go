@@ -9,7 +9,8 @@ import (
 	"github.com/batonhq/baton"
 )
 
-const messageColumns = `conversation_id, seq, author, text, event, agent_id, client_message_id, private, buttons, created_at`
+const messageColumns = `conversation_id, seq, author, text, event, agent_id, client_message_id, private, buttons, created_at,
+	intent, payload`
 
 func scanMessage(row rowScanner) (baton.Message, error) {
 	var (
@@ -18,11 +19,15 @@ func scanMessage(row rowScanner) (baton.Message, error) {
 		clientID sql.NullString
 		buttons  sql.NullString
 		created  int64
+		intent   sql.NullString
+		payload  sql.NullString
 	)
-	if err := row.Scan(&m.ConversationID, &m.Seq, &author, &m.Text, &m.Event, &m.AgentID, &clientID, &m.Private, &buttons, &created); err != nil {
+	if err := row.Scan(&m.ConversationID, &m.Seq, &author, &m.Text, &m.Event, &m.AgentID, &clientID, &m.Private, &buttons,
+		&created, &intent, &payload); err != nil {
 		return m, err
 	}
 	m.Author, m.ClientMessageID, m.CreatedAt = baton.Author(author), clientID.String, fromMicros(created)
+	m.Intent, m.Payload = intent.String, payload.String
 	if buttons.Valid {
 		if err := json.Unmarshal([]byte(buttons.String), &m.Buttons); err != nil {
 			return m, err
@@ -59,6 +64,13 @@ func (db *DB) Messages(ctx context.Context, conversationID string, after int64, 
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// RecentMessages returns the last limit entries the customer can see, in order.
+func (db *DB) RecentMessages(ctx context.Context, conversationID string, limit int) ([]baton.Message, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT * FROM (SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND private = 0 ORDER BY seq DESC LIMIT ?) ORDER BY seq`, conversationID, limit)
+	return collect(rows, err, scanMessage)
 }
 
 // ClientMessageIDs returns the client message ids of a conversation, keyed by baton.ClientKey, with their seq.
