@@ -301,7 +301,7 @@ func TestMigrationsRecordTheirVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if v, _ := db.SchemaVersion(ctx); v != 2 {
+	if v, _ := db.SchemaVersion(ctx); v != 3 {
 		t.Fatalf("schema version after reopening %d", v)
 	}
 }
