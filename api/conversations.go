@@ -22,6 +22,8 @@ type conversationView struct {
 	QueuePosition int `json:"queue_position,omitempty"`
 	// Position is the place in a queue listing.
 	Position int `json:"position,omitempty"`
+	// Summary is the pinned handoff summary for agents.
+	Summary *baton.Summary `json:"summary,omitempty"`
 }
 
 // customerConversation is what a customer sees of their conversation: where
@@ -40,6 +42,16 @@ type customerConversation struct {
 	CustomerToken  string           `json:"customer_token,omitempty"`
 	WaitingSeconds *int64           `json:"waiting_seconds,omitempty"`
 	QueuePosition  int              `json:"queue_position,omitempty"`
+	// ExpectedWait is what the customer was last told while queued.
+	ExpectedWait *customerWait `json:"expected_wait,omitempty"`
+}
+
+// customerWait is the expected wait as the customer was told it: seconds
+// is absent when no honest estimate exists (nobody can take a
+// conversation right now).
+type customerWait struct {
+	Position int    `json:"position"`
+	Seconds  *int64 `json:"seconds"`
 }
 
 // MarshalJSON writes the customer's view when the viewer is the customer.
@@ -59,6 +71,16 @@ func (s *Server) view(a baton.Actor, c *baton.Conversation, now time.Time) conve
 		v.Customer = &customerConversation{ID: c.ID, Channel: c.Channel, Locale: c.Locale, Contact: c.Contact,
 			Mode: c.Mode, Department: c.Department, Survey: c.Survey, LastSeq: c.LastSeq,
 			CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		if w := c.Handoff; c.Mode == baton.ModeQueued && w != nil && w.Wait != nil {
+			cw := &customerWait{Position: w.Wait.Position}
+			if w.Wait.Known {
+				sec := int64(time.Duration(w.Wait.Estimate) / time.Second)
+				cw.Seconds = &sec
+			}
+			v.Customer.ExpectedWait = cw
+		}
+	} else {
+		v.Summary = c.Summary(now)
 	}
 	if c.Mode == baton.ModeQueued && c.QueuedAt != nil {
 		w := int64(now.Sub(*c.QueuedAt) / time.Second)
@@ -162,6 +184,12 @@ type postMessageRequest struct {
 	ClientMessageID string         `json:"client_message_id"`
 	Private         bool           `json:"private"`
 	Buttons         []baton.Button `json:"buttons"`
+	// Payload: a customer tapped a quick reply with this payload.
+	Payload string `json:"payload"`
+	// Intent, Understood and State: an external bot's reply.
+	Intent     string          `json:"intent"`
+	Understood *bool           `json:"understood"`
+	State      *baton.BotState `json:"state"`
 }
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
@@ -180,7 +208,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	switch a.Role {
 	case baton.RoleCustomer:
-		m, err := s.Engine.CustomerMessage(ctx, id, req.Text, req.ClientMessageID)
+		m, err := s.Engine.CustomerMessage(ctx, id, lifecycle.CustomerInput{Text: req.Text, ClientMessageID: req.ClientMessageID,
+			Payload: req.Payload})
 		if err != nil {
 			return err
 		}
@@ -195,7 +224,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return writeJSON(w, http.StatusCreated, m)
 	default: // an external bot's reply
-		m, err := s.Engine.BotMessage(ctx, id, &baton.BotReply{Understood: true, ClientMessageID: req.ClientMessageID,
+		m, err := s.Engine.BotMessage(ctx, id, &baton.BotReply{Understood: req.Understood == nil || *req.Understood,
+			ClientMessageID: req.ClientMessageID, Intent: req.Intent, State: req.State,
 			Messages: []baton.BotMessage{{Text: req.Text, Buttons: req.Buttons}}})
 		if baton.ErrorCode(err) == baton.ECONFLICT {
 			return writeJSON(w, http.StatusAccepted, map[string]any{"dropped": true, "reason": baton.ErrorMessage(err)})

@@ -141,8 +141,9 @@ func (e *Engine) handBack(ctx context.Context, a *baton.Agent) {
 	}
 }
 
-// Run returns idle conversations to the bot and drains queues as a safety
-// net, every interval, until ctx ends. Because it works from stored
+// Run returns idle conversations to the bot, drains queues as a safety net
+// and updates waiting customers on their expected wait, every interval,
+// until ctx ends. Because it works from stored
 // timestamps, the inactivity timers survive a restart.
 func (e *Engine) Run(ctx context.Context, interval time.Duration, departments []string) {
 	t := time.NewTicker(interval)
@@ -177,5 +178,6 @@ func (e *Engine) Tick(ctx context.Context, departments []string) {
 	}
 	for _, d := range departments {
 		e.Drain(ctx, d)
+		e.updateWaits(ctx, d)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,9 +15,11 @@ import (
 	"github.com/batonhq/baton/lifecycle"
 )
 
-// TriggerDetector looks for a handoff trigger in a customer's message.
+// TriggerDetector looks for a handoff trigger in a customer's message, in
+// the context of what the customer and the bot said last (recent, oldest
+// first).
 type TriggerDetector interface {
-	Detect(c *baton.Conversation, text string) *baton.HandoffRequest
+	Detect(c *baton.Conversation, text, payload string, recent []baton.Message) *baton.HandoffRequest
 }
 
 // Engine is the conversation engine. Set the fields, then use it; Run does
@@ -27,10 +30,15 @@ type Engine struct {
 	Publisher baton.Publisher
 	// Bot answers customers in bot mode; nil leaves them to external bots,
 	// which post their replies through the API.
-	Bot      baton.Bot
-	Triggers TriggerDetector
-	// UnknownLimit hands off after this many "did not understand" in a row; 0 never.
-	UnknownLimit int
+	Bot baton.Bot
+	// RemoteBot says the bot answers over the network: it is asked after
+	// the customer's message is stored, in the background, one message at
+	// a time per conversation, so a slow bot never holds up the customer.
+	// An in-process bot answers inline, in the same stored change.
+	RemoteBot bool
+	// BotTimeout bounds one bot answer, retries included (default 15 s).
+	BotTimeout time.Duration
+	Triggers   TriggerDetector
 	// Now is the clock; tests set it to any instant.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -40,6 +48,8 @@ type Engine struct {
 	mu      sync.Mutex
 	cache   map[string]*entry
 	drainMu sync.Mutex
+	bots    dispatcher
+	stats   handlingStats
 }
 
 // entry is one conversation in memory. mu serialises the events of that
@@ -49,6 +59,22 @@ type entry struct {
 	refs      int
 	conv      *baton.Conversation
 	clientIDs map[string]int64
+	// recent is the end of the public timeline, for triggers and the bot.
+	recent []baton.Message
+}
+
+// recentLength is how much of the timeline triggers and the bot see.
+const recentLength = 8
+
+func (en *entry) remember(msgs []baton.Message) {
+	for _, m := range msgs {
+		if !m.Private {
+			en.recent = append(en.recent, m)
+		}
+	}
+	if n := len(en.recent); n > recentLength {
+		en.recent = append(en.recent[:0:0], en.recent[n-recentLength:]...)
+	}
 }
 
 func (e *Engine) now() time.Time {
@@ -98,7 +124,11 @@ func (e *Engine) load(ctx context.Context, id string, en *entry) error {
 	if err != nil {
 		return err
 	}
-	en.conv, en.clientIDs = c, ids
+	recent, err := e.Store.RecentMessages(ctx, id, recentLength)
+	if err != nil {
+		return err
+	}
+	en.conv, en.clientIDs, en.recent = c, ids, recent
 	return nil
 }
 
@@ -141,6 +171,10 @@ func (e *Engine) store(ctx context.Context, en *entry, d *lifecycle.Decision, cr
 		return err
 	}
 	en.conv = d.Conversation
+	en.remember(d.Entries)
+	if d.Handled != nil {
+		e.stats.forget(d.Handled.Department)
+	}
 	if en.clientIDs == nil {
 		en.clientIDs = map[string]int64{}
 	}
@@ -242,30 +276,47 @@ func (e *Engine) CreateConversation(ctx context.Context, c baton.Conversation) (
 // CustomerMessage stores a customer's message and carries out what
 // follows: a bot answer, a handoff, a survey step. The same client message
 // id twice stores one message and returns the first.
-func (e *Engine) CustomerMessage(ctx context.Context, id, text, clientMessageID string) (*baton.Message, error) {
+func (e *Engine) CustomerMessage(ctx context.Context, id string, in lifecycle.CustomerInput) (*baton.Message, error) {
 	var dup int64
 	d, err := e.update(ctx, id, func(c *baton.Conversation, en *entry) (*lifecycle.Decision, error) {
-		if seq, ok := en.clientIDs[baton.ClientKey(baton.AuthorCustomer, "", clientMessageID)]; ok && clientMessageID != "" {
+		if seq, ok := en.clientIDs[baton.ClientKey(baton.AuthorCustomer, "", in.ClientMessageID)]; ok && in.ClientMessageID != "" {
 			dup = seq
 			return nil, nil
 		}
 		now := e.now()
-		in := lifecycle.CustomerInput{Text: text, ClientMessageID: clientMessageID}
+		in := in
+		in.Handoff = nil
 		if e.Triggers != nil && (c.Mode == baton.ModeBot || c.Mode == baton.ModeHandoff || c.Mode == baton.ModeClosed) {
-			in.Handoff = e.Triggers.Detect(c, text)
+			if in.Handoff = e.Triggers.Detect(c, in.Text, in.Payload, en.recent); in.Handoff != nil && in.Handoff.Intent == "" {
+				in.Handoff.Intent = lastIntent(en.recent)
+			}
 		}
+		recent := en.recent
 		d, err := e.Rules.CustomerMessage(c, in, now)
 		if err != nil {
 			return nil, err
 		}
-		if d.AskBot && e.Bot != nil {
-			if d, err = e.askBot(ctx, d, text, now); err != nil {
+		if d.AskBot && e.Bot != nil && !e.RemoteBot {
+			if d, err = e.askBot(ctx, d, in, recent, now); err != nil {
 				return nil, err
 			}
 		}
 		return d, e.place(ctx, d, now)
 	})
+	if err == nil && d != nil && d.AskBot && e.Bot != nil && e.RemoteBot {
+		e.askRemote(d.Conversation, in)
+	}
 	return e.message(ctx, id, d, err, dup, baton.AuthorCustomer)
+}
+
+// lastIntent is the topic of the bot's latest answer among recent messages.
+func lastIntent(recent []baton.Message) string {
+	for i := len(recent) - 1; i >= 0; i-- {
+		if m := recent[i]; m.Author == baton.AuthorBot && m.Intent != "" {
+			return m.Intent
+		}
+	}
+	return ""
 }
 
 // message returns what a message call stored: the first dup'd message when
@@ -288,24 +339,33 @@ func (e *Engine) message(ctx context.Context, id string, d *lifecycle.Decision, 
 
 // askBot asks the inline bot and folds its answer into d. A bot that fails
 // hands the customer to a human: nobody is left without an answer.
-func (e *Engine) askBot(ctx context.Context, d *lifecycle.Decision, text string, now time.Time) (*lifecycle.Decision, error) {
+func (e *Engine) askBot(ctx context.Context, d *lifecycle.Decision, in lifecycle.CustomerInput, recent []baton.Message, now time.Time) (*lifecycle.Decision, error) {
 	c := d.Conversation
-	reply, err := e.Bot.Reply(ctx, baton.BotRequest{Conversation: c, Text: text})
+	reply, err := e.Bot.Reply(ctx, baton.BotRequest{Conversation: c, Text: in.Text, Payload: in.Payload, Recent: recent})
 	if err != nil {
 		e.logger().Warn("bot failed; handing off", "conversation", c.ID, "err", err)
-		reply = &baton.BotReply{Understood: true, Handoff: &baton.HandoffRequest{Trigger: baton.TriggerBotFailure}}
+		reply = botFailure(err)
 	}
-	next, err := e.Rules.BotReply(c, reply, e.UnknownLimit, now)
+	next, err := e.Rules.BotReply(c, reply, in.Text, now)
 	if baton.ErrorCode(err) == baton.EINVALID {
 		// A reply the rules refuse (no text, an unknown department) is a
 		// bot failure too: the customer still gets a human.
 		e.logger().Warn("bot reply refused; handing off", "conversation", c.ID, "err", err)
-		next, err = e.Rules.BotReply(c, &baton.BotReply{Understood: true, Handoff: &baton.HandoffRequest{Trigger: baton.TriggerBotFailure}}, 0, now)
+		next, err = e.Rules.BotReply(c, botFailure(err), in.Text, now)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return d.Then(next), nil
+}
+
+// botFailure is the reply standing in for a bot that failed: a handoff.
+func botFailure(err error) *baton.BotReply {
+	reason := "the bot failed to answer: " + err.Error()
+	if len(reason) > 300 {
+		reason = reason[:300]
+	}
+	return &baton.BotReply{Understood: true, Handoff: &baton.HandoffRequest{Trigger: baton.TriggerBotFailure, Reason: strings.ToValidUTF8(reason, "")}}
 }
 
 // place gathers the department's facts and places a handoff that is ready.
@@ -321,17 +381,11 @@ func (e *Engine) place(ctx context.Context, d *lifecycle.Decision, now time.Time
 }
 
 func (e *Engine) facts(ctx context.Context, c *baton.Conversation, now time.Time) (lifecycle.Facts, error) {
-	agents, err := e.Store.Agents(ctx)
+	loads, err := e.loads(ctx)
 	if err != nil {
 		return lifecycle.Facts{}, err
 	}
-	var f lifecycle.Facts
-	for _, a := range agents {
-		if a.Status != baton.StatusOffline && a.InDepartment(c.Department) {
-			f.Staffed = true
-			break
-		}
-	}
+	f := e.staffing(ctx, c.Department, loads, now)
 	queue, err := e.Store.Queued(ctx, c.Department)
 	if err != nil {
 		return f, err
@@ -359,7 +413,7 @@ func (e *Engine) BotMessage(ctx context.Context, id string, reply *baton.BotRepl
 			return nil, nil
 		}
 		now := e.now()
-		d, err := e.Rules.BotReply(c, reply, e.UnknownLimit, now)
+		d, err := e.Rules.BotReply(c, reply, lastCustomerText(en.recent), now)
 		if err != nil {
 			if baton.ErrorCode(err) == baton.ECONFLICT {
 				e.logger().Info("late bot reply dropped", "conversation", id, "mode", c.Mode)

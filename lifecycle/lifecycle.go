@@ -813,7 +813,7 @@ var ratingButtons = []baton.Button{{Title: "1", Payload: "1"}, {Title: "2", Payl
 
 // handled records the end of the current agent's stretch of work.
 func (s *step) handled(end time.Time) {
-	if s.c.Mode != baton.ModeAgent || s.c.Assignee == "" || s.c.AssignedAt == nil {
+	if s.d.Handled != nil || s.c.Mode != baton.ModeAgent || s.c.Assignee == "" || s.c.AssignedAt == nil {
 		return
 	}
 	if end.Before(*s.c.AssignedAt) {
