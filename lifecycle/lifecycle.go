@@ -994,7 +994,7 @@ func (s *step) surveyAnswer(text string) bool {
 	text = strings.TrimSpace(text)
 	switch s.c.Survey {
 	case baton.SurveyRating:
-		n, err := strconv.Atoi(strings.TrimSuffix(text, "/5"))
+		n, err := strconv.Atoi(strings.TrimSuffix(westernDigits(text), "/5"))
 		if err != nil {
 			return false
 		}
@@ -1039,4 +1039,18 @@ func (d *Decision) Then(next *Decision) *Decision {
 	d.Survey = cmp.Or(next.Survey, d.Survey)
 	d.Handled = cmp.Or(next.Handled, d.Handled)
 	return d
+}
+
+// westernDigits turns Arabic-Indic and Persian digits ("٥", "۵") into 0–9,
+// so a rating typed on an Arabic keyboard counts.
+func westernDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '\u0660' && r <= '\u0669':
+			return '0' + r - '\u0660'
+		case r >= '\u06F0' && r <= '\u06F9':
+			return '0' + r - '\u06F0'
+		}
+		return r
+	}, s)
 }

@@ -36,3 +36,12 @@ func Normalize(s string) string {
 
 // Tokens splits normalised text into words.
 func Tokens(s string) []string { return strings.Fields(Normalize(s)) }
+
+// AppendTokens appends the words of normalised text to dst, so a caller
+// that matches many messages can reuse one slice.
+func AppendTokens(dst []string, s string) []string {
+	for w := range strings.FieldsSeq(Normalize(s)) {
+		dst = append(dst, w)
+	}
+	return dst
+}
