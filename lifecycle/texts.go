@@ -96,7 +96,11 @@ var English = Texts{
 // TextsFor returns the shipped texts for a locale's language, English when
 // Baton does not speak it.
 func TextsFor(locale string) *Texts {
-	if t, ok := shipped[baton.Language(locale)]; ok {
+	lang := baton.Language(locale)
+	if lang == "iw" { // the older code for Hebrew, still sent by some clients
+		lang = "he"
+	}
+	if t, ok := shipped[lang]; ok {
 		return t
 	}
 	return &English

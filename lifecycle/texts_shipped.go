@@ -5,7 +5,6 @@ var shipped = map[string]*Texts{
 	"en": &English,
 	"nl": &Dutch,
 	"he": &Hebrew,
-	"iw": &Hebrew, // the older code for Hebrew, still sent by some clients
 	"de": &German,
 	"fr": &French,
 	"es": &Spanish,
