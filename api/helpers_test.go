@@ -94,7 +94,7 @@ func newTestServer(tb testing.TB, opts ...func(*api.Server)) *testServer {
 		},
 		Publisher: h,
 		Bot:       bot.New(testBot),
-		Triggers:  trigger.NewPhrases(trigger.DefaultPhrases),
+		Triggers:  mustTriggers(),
 		Logger:    logger,
 	}
 	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: baton.HashToken(adminToken),
@@ -455,3 +455,11 @@ func countEvent(msgs []messageResp, event string) int {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func mustTriggers() *trigger.Detector {
+	d, err := trigger.New(trigger.Config{})
+	if err != nil {
+		panic(err)
+	}
+	return d
+}

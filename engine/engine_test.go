@@ -116,13 +116,13 @@ func (e *env) newEngine(db *sqlite.DB) *engine.Engine {
 			Departments:       func(name string) *baton.Department { return e.depts[name] },
 			DefaultDepartment: "support",
 			InactivityTimeout: 30 * time.Minute,
+			UnknownLimit:      2,
 		},
-		Publisher:    e.hub,
-		Bot:          bot.New(botConfig),
-		Triggers:     trigger.NewPhrases(trigger.DefaultPhrases),
-		UnknownLimit: 2,
-		Now:          e.clock.Now,
-		Logger:       slog.New(slog.DiscardHandler),
+		Publisher: e.hub,
+		Bot:       bot.New(botConfig),
+		Triggers:  mustTriggers(),
+		Now:       e.clock.Now,
+		Logger:    slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -140,7 +140,7 @@ func (e *env) start(tb testing.TB, ch baton.Channel) string {
 
 func (e *env) say(tb testing.TB, id, text string) *baton.Message {
 	tb.Helper()
-	m, err := e.eng.CustomerMessage(e.ctx, id, text, "")
+	m, err := e.eng.CustomerMessage(e.ctx, id, lifecycle.CustomerInput{Text: text, ClientMessageID: ""})
 	if err != nil {
 		tb.Fatalf("customer says %q: %v", text, err)
 	}
@@ -310,7 +310,7 @@ func TestBotWithoutAnswerHandsOff(t *testing.T) {
 	e.eng.Bot = bot.New(bot.Config{Fallback: map[string]string{"nl": "Sorry, dat begreep ik niet."}})
 	e.addAgent(t, "a_1", "Ann", baton.StatusAway, 2)
 	id := e.start(t, baton.ChannelWeb)
-	if _, err := e.eng.CustomerMessage(e.ctx, id, "blorf", ""); err != nil {
+	if _, err := e.eng.CustomerMessage(e.ctx, id, lifecycle.CustomerInput{Text: "blorf", ClientMessageID: ""}); err != nil {
 		t.Fatalf("the customer's message was refused: %v", err)
 	}
 	c := e.wantState(t, id, baton.ModeQueued, "")
@@ -580,11 +580,11 @@ func TestClaimIsExclusive(t *testing.T) {
 func TestClientMessageIDDedup(t *testing.T) {
 	e := newEnv(t)
 	id := e.start(t, baton.ChannelWeb)
-	first, err := e.eng.CustomerMessage(e.ctx, id, "What are your opening hours?", "m-1")
+	first, err := e.eng.CustomerMessage(e.ctx, id, lifecycle.CustomerInput{Text: "What are your opening hours?", ClientMessageID: "m-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := e.eng.CustomerMessage(e.ctx, id, "What are your opening hours? (retry)", "m-1")
+	again, err := e.eng.CustomerMessage(e.ctx, id, lifecycle.CustomerInput{Text: "What are your opening hours? (retry)", ClientMessageID: "m-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -593,14 +593,14 @@ func TestClientMessageIDDedup(t *testing.T) {
 	}
 	// A restarted engine knows the id from the store.
 	fresh := e.newEngine(e.db)
-	third, err := fresh.CustomerMessage(e.ctx, id, "third try", "m-1")
+	third, err := fresh.CustomerMessage(e.ctx, id, lifecycle.CustomerInput{Text: "third try", ClientMessageID: "m-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if third.Seq != first.Seq || third.Text != first.Text {
 		t.Fatalf("after a restart returned %+v, want the first %+v", third, first)
 	}
-	other, err := fresh.CustomerMessage(e.ctx, id, "Another question", "m-2")
+	other, err := fresh.CustomerMessage(e.ctx, id, lifecycle.CustomerInput{Text: "Another question", ClientMessageID: "m-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -952,10 +952,10 @@ func TestAnotherWriterIsNoticed(t *testing.T) {
 	other := e.newEngine(e.db)
 	id := e.start(t, baton.ChannelWeb)
 	e.say(t, id, "What are your opening hours?") // e.eng caches the conversation
-	if _, err := other.CustomerMessage(e.ctx, id, "When are you open?", "x-1"); err != nil {
+	if _, err := other.CustomerMessage(e.ctx, id, lifecycle.CustomerInput{Text: "When are you open?", ClientMessageID: "x-1"}); err != nil {
 		t.Fatal(err)
 	}
-	m, err := e.eng.CustomerMessage(e.ctx, id, "blorf", "x-2")
+	m, err := e.eng.CustomerMessage(e.ctx, id, lifecycle.CustomerInput{Text: "blorf", ClientMessageID: "x-2"})
 	if err != nil {
 		t.Fatalf("a write on stale state: %v", err)
 	}
@@ -963,7 +963,7 @@ func TestAnotherWriterIsNoticed(t *testing.T) {
 		t.Fatalf("stored at seq %d, want 6", m.Seq)
 	}
 	// The reload also brought the other engine's client message ids.
-	dup, err := e.eng.CustomerMessage(e.ctx, id, "When are you open?", "x-1")
+	dup, err := e.eng.CustomerMessage(e.ctx, id, lifecycle.CustomerInput{Text: "When are you open?", ClientMessageID: "x-1"})
 	if err != nil || dup.Seq != 4 {
 		t.Fatalf("retry of the other engine's message: %+v, %v", dup, err)
 	}
@@ -996,7 +996,7 @@ func TestAssignmentTakesTurns(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	other := e.newEngine(e.db) // a restart: the turn order comes from the store
 	third := e.start(t, baton.ChannelWeb)
-	if _, err := other.CustomerMessage(e.ctx, third, "agent", ""); err != nil {
+	if _, err := other.CustomerMessage(e.ctx, third, lifecycle.CustomerInput{Text: "agent", ClientMessageID: ""}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := e.db.Conversation(e.ctx, third); got.Assignee != "a_1" {
@@ -1064,4 +1064,12 @@ func TestSigningOffHandsConversationsBack(t *testing.T) {
 			t.Fatalf("%s: no ticket", id)
 		}
 	}
+}
+
+func mustTriggers() *trigger.Detector {
+	d, err := trigger.New(trigger.Config{})
+	if err != nil {
+		panic(err)
+	}
+	return d
 }
