@@ -232,11 +232,23 @@ func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request) error {
 	type deptView struct {
 		*baton.Department
 		OpenNow bool `json:"open_now"`
+		// NextOpen is when a closed department opens again.
+		NextOpen *time.Time `json:"next_open,omitempty"`
+		TimeZone string     `json:"time_zone,omitempty"`
 	}
 	now := time.Now()
 	out := make([]deptView, len(s.Departments))
 	for i, d := range s.Departments {
-		out[i] = deptView{Department: d, OpenNow: d.Hours == nil || d.Hours.OpenAt(now)}
+		v := deptView{Department: d, OpenNow: d.Hours == nil || d.Hours.OpenAt(now)}
+		if !v.OpenNow {
+			if next, ok := d.Hours.NextOpen(now); ok {
+				v.NextOpen = &next
+			}
+		}
+		if z, ok := d.Hours.(interface{ Location() *time.Location }); ok {
+			v.TimeZone = z.Location().String()
+		}
+		out[i] = v
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"departments": out})
 }

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +16,10 @@ import (
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/api"
 	"github.com/batonhq/baton/bot"
+	"github.com/batonhq/baton/hours"
+	"github.com/batonhq/baton/routing"
+	"github.com/batonhq/baton/trigger"
+	"github.com/batonhq/baton/webhookbot"
 	"gopkg.in/yaml.v3"
 )
 
@@ -26,10 +34,15 @@ type Config struct {
 	UnknownLimit      int                `yaml:"unknown_limit"`
 	DefaultDepartment string             `yaml:"default_department"`
 	Departments       []DepartmentConfig `yaml:"departments"`
-	Triggers          struct {
-		Phrases map[string][]string `yaml:"phrases"`
-	} `yaml:"triggers"`
-	Bot             bot.Config `yaml:"bot"`
+	Routing           []routing.Rule     `yaml:"routing"`
+	Triggers          trigger.Config     `yaml:"triggers"`
+	// SensitiveIntents are topics no bot may handle alone, whichever bot
+	// recognised them; the built-in bot's own sensitive intents add to it.
+	SensitiveIntents []string   `yaml:"sensitive_intents"`
+	Bot              bot.Config `yaml:"bot"`
+	// BotWebhook, when it has a URL, replaces the built-in bot with an
+	// external one (its secret comes from BATON_BOT_WEBHOOK_SECRET).
+	BotWebhook      webhookbot.Config `yaml:"bot_webhook"`
 	PublicRateLimit struct {
 		PerMinute float64 `yaml:"per_minute"`
 		Burst     int     `yaml:"burst"`
@@ -49,13 +62,18 @@ type DepartmentConfig struct {
 	Name     string             `yaml:"name"`
 	Title    string             `yaml:"title"`
 	Required []baton.DetailSpec `yaml:"required"`
+	// Hours is the department's calendar; none means always open.
+	Hours *hours.Config `yaml:"hours"`
+	// HandlingTime is the expected time per conversation until enough
+	// have been measured (default 6 minutes).
+	HandlingTime time.Duration `yaml:"handling_time"`
 }
 
 // LoadConfig reads the demo defaults, then the file at path (if any), then
 // BATON_* environment variables, and validates the result.
 func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	var c Config
-	if err := yaml.Unmarshal(demoConfig, &c); err != nil {
+	if err := decodeYAML(demoConfig, &c); err != nil {
 		return nil, fmt.Errorf("demo config: %w", err)
 	}
 	if path != "" {
@@ -63,7 +81,8 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
-		if err := yaml.Unmarshal(b, &c); err != nil {
+		// A file's list replaces the demo's list; its maps add to the demo's.
+		if err := decodeYAML(b, &c); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
 	}
@@ -97,12 +116,29 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	if v := getenv("BATON_LOG_LEVEL"); v != "" {
 		c.Log.Level = v
 	}
+	if v := getenv("BATON_BOT_WEBHOOK_URL"); v != "" {
+		c.BotWebhook.URL = v
+	}
 	token, err := secret(getenv, "BATON_ADMIN_TOKEN")
 	if err != nil {
 		return nil, err
 	}
 	c.AdminToken = token
+	if c.BotWebhook.Secret, err = secret(getenv, "BATON_BOT_WEBHOOK_SECRET"); err != nil {
+		return nil, err
+	}
 	return &c, c.Validate()
+}
+
+// decodeYAML reads YAML into c, refusing keys Config does not have: a
+// misspelt setting is an error, not silently ignored.
+func decodeYAML(b []byte, c *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
 }
 
 // secret reads NAME, or the file named by NAME_FILE.
@@ -146,14 +182,12 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("config: department %q is defined twice", d.Name)
 		}
 		seen[d.Name] = true
-		for _, r := range d.Required {
-			if r.Key == "" {
-				return fmt.Errorf("config: department %q: a required detail has no key", d.Name)
-			}
-			if r.Kind != "" && r.Kind != "email" && r.Kind != "text" {
-				return fmt.Errorf("config: department %q: detail %q: kind must be email or text", d.Name, r.Key)
-			}
+		if d.HandlingTime < 0 {
+			return fmt.Errorf("config: department %q: handling_time must not be negative", d.Name)
 		}
+	}
+	if _, err := c.build(); err != nil {
+		return err
 	}
 	if c.DefaultDepartment == "" {
 		c.DefaultDepartment = c.Departments[0].Name
@@ -196,11 +230,82 @@ func (c *Config) RateLimit() api.RateLimit {
 	return api.RateLimit{PerMinute: c.PublicRateLimit.PerMinute, Burst: c.PublicRateLimit.Burst, TrustedProxies: proxies}
 }
 
-// DepartmentList returns the configured departments as domain values.
-func (c *Config) DepartmentList() []*baton.Department {
-	out := make([]*baton.Department, len(c.Departments))
-	for i, d := range c.Departments {
-		out[i] = &baton.Department{Name: d.Name, Title: d.Title, Required: d.Required}
+// parts are what the config builds: departments with their calendars,
+// routing, triggers and the bot.
+type parts struct {
+	departments []*baton.Department
+	byName      map[string]*baton.Department
+	router      *routing.Router
+	triggers    *trigger.Detector
+	bot         baton.Bot
+	remoteBot   bool
+	botTimeout  time.Duration
+	sensitive   map[string]bool
+}
+
+// build checks every part of the config and builds it.
+func (c *Config) build() (*parts, error) {
+	p := &parts{byName: map[string]*baton.Department{}, sensitive: map[string]bool{}}
+	for _, dc := range c.Departments {
+		d := &baton.Department{Name: dc.Name, Title: dc.Title, HandlingTime: dc.HandlingTime,
+			Required: slices.Clone(dc.Required)}
+		keys := map[string]bool{}
+		for i := range d.Required {
+			spec := &d.Required[i]
+			if spec.Key == "" {
+				return nil, fmt.Errorf("config: department %q: a required detail has no key", d.Name)
+			}
+			if keys[spec.Key] {
+				return nil, fmt.Errorf("config: department %q: detail %q is listed twice", d.Name, spec.Key)
+			}
+			keys[spec.Key] = true
+			if err := spec.Compile(); err != nil {
+				return nil, fmt.Errorf("config: department %q: %s", d.Name, baton.ErrorMessage(err))
+			}
+		}
+		if dc.Hours != nil {
+			cal, err := hours.New(*dc.Hours)
+			if err != nil {
+				return nil, fmt.Errorf("config: department %q: hours: %s", d.Name, baton.ErrorMessage(err))
+			}
+			d.Hours = cal
+		}
+		p.departments = append(p.departments, d)
+		p.byName[d.Name] = d
 	}
-	return out
+	router, err := routing.New(c.Routing, func(name string) bool { return p.byName[name] != nil })
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	p.router = router
+	if p.triggers, err = trigger.New(c.Triggers); err != nil {
+		return nil, fmt.Errorf("config: triggers: %s", baton.ErrorMessage(err))
+	}
+	for _, name := range c.SensitiveIntents {
+		p.sensitive[name] = true
+	}
+	if c.BotWebhook.URL != "" {
+		wb, err := webhookbot.New(c.BotWebhook, nil)
+		if err != nil {
+			return nil, fmt.Errorf("config: bot_webhook: %w", err)
+		}
+		p.bot, p.remoteBot = wb, true
+		// The engine's deadline leaves room for every retry.
+		p.botTimeout = wb.Budget() + time.Second
+	} else {
+		b, err := bot.New(c.Bot)
+		if err != nil {
+			return nil, fmt.Errorf("config: bot: %w", err)
+		}
+		for _, in := range b.Intents() {
+			if in.Sensitive {
+				p.sensitive[in.Name] = true
+			}
+			if in.Department != "" && p.byName[in.Department] == nil {
+				return nil, fmt.Errorf("config: bot: intent %q: unknown department %q", in.Name, in.Department)
+			}
+		}
+		p.bot = b
+	}
+	return p, nil
 }

@@ -21,12 +21,10 @@ import (
 
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/api"
-	"github.com/batonhq/baton/bot"
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/hub"
 	"github.com/batonhq/baton/lifecycle"
 	"github.com/batonhq/baton/sqlite"
-	"github.com/batonhq/baton/trigger"
 )
 
 func main() {
@@ -141,30 +139,30 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Write
 		db.Close()
 		return nil, err
 	}
-	depts := cfg.DepartmentList()
-	byName := map[string]*baton.Department{}
-	for _, d := range depts {
-		byName[d.Name] = d
+	p, err := cfg.build()
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
 	h := hub.New()
-	phrases := cfg.Triggers.Phrases
-	if phrases == nil {
-		phrases = trigger.DefaultPhrases
-	}
 	eng := &engine.Engine{
 		Store: db,
 		Rules: &lifecycle.Rules{
-			Departments:       func(name string) *baton.Department { return byName[name] },
+			Departments:       func(name string) *baton.Department { return p.byName[name] },
 			DefaultDepartment: cfg.DefaultDepartment,
 			InactivityTimeout: cfg.InactivityTimeout,
+			UnknownLimit:      cfg.UnknownLimit,
+			Sensitive:         func(intent string) bool { return p.sensitive[intent] },
+			Route:             p.router.Route,
 		},
-		Publisher:    h,
-		Bot:          bot.New(cfg.Bot),
-		Triggers:     trigger.NewPhrases(phrases),
-		UnknownLimit: cfg.UnknownLimit,
-		Logger:       logger,
+		Publisher:  h,
+		Bot:        p.bot,
+		RemoteBot:  p.remoteBot,
+		BotTimeout: p.botTimeout,
+		Triggers:   p.triggers,
+		Logger:     logger,
 	}
-	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: adminHash, Departments: depts, Logger: logger,
+	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: adminHash, Departments: p.departments, Logger: logger,
 		PublicRateLimit: cfg.RateLimit()}
 	return &app{cfg: cfg, db: db, engine: eng, api: srv, logger: logger}, nil
 }
@@ -274,6 +272,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	}
 	stopWork()
 	<-workDone
+	a.engine.Wait() // bot answers in flight are stored before the database closes
 	if e := a.db.Close(); e != nil && err == nil {
 		err = e
 	}
