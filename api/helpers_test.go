@@ -51,7 +51,7 @@ var testBot = bot.Config{
 	Intents: []bot.Intent{{
 		Name:     "shipping",
 		Examples: map[string][]string{"en": {"shipping", "delivery time"}},
-		Answers:  map[string]string{"en": "We ship within one business day."},
+		Answer:   baton.Localized{"en": "We ship within one business day."},
 	}},
 	Fallback: map[string]string{"en": "Sorry, I did not get that."},
 }
@@ -93,7 +93,7 @@ func newTestServer(tb testing.TB, opts ...func(*api.Server)) *testServer {
 			InactivityTimeout: 30 * time.Minute,
 		},
 		Publisher: h,
-		Bot:       bot.New(testBot),
+		Bot:       mustBot(testBot),
 		Triggers:  mustTriggers(),
 		Logger:    logger,
 	}
@@ -462,4 +462,12 @@ func mustTriggers() *trigger.Detector {
 		panic(err)
 	}
 	return d
+}
+
+func mustBot(c bot.Config) *bot.Bot {
+	b, err := bot.New(c)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

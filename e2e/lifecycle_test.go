@@ -48,8 +48,13 @@ func runStory(t *testing.T, s *server, adminToken string) story {
 		t.Fatalf("no bot answer about shipping after seq %d; timeline:\n%s", q.Seq, dump(tl))
 	}
 
-	// Asking for a person: text trigger, queued (the agent is away, not offline).
+	// Asking for a person: text trigger. Support needs an email first.
 	s.say(t, c, "I want to talk to a human", "dana-2")
+	if got := s.conversation(t, c.ID, ag.Token); got.Mode != "handoff" || len(got.Handoff.Missing) != 1 {
+		t.Fatalf("after asking for a human: mode %q, handoff %+v; want the email asked", got.Mode, got.Handoff)
+	}
+	// Queued once it is given (the agent is away, not offline).
+	s.say(t, c, "dana@example.com", "dana-2b")
 	got := s.conversation(t, c.ID, ag.Token)
 	if got.Mode != "queued" {
 		t.Fatalf("after asking for a human: mode %q, want queued", got.Mode)

@@ -101,6 +101,9 @@ type startOptions struct {
 	// noAdminToken starts without BATON_ADMIN_TOKEN, so the server uses
 	// the stored admin token or generates one on first start.
 	noAdminToken bool
+	// config is the path of a config file; env adds variables.
+	config string
+	env    []string
 }
 
 // start runs the baton binary on dataDir with testAdminToken, waits until
@@ -158,9 +161,14 @@ func launch(logDir, dataDir string, opts startOptions) (*server, error) {
 	}
 	defer stderr.Close()
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(binPath, "serve", "--addr", addr, "--data", dataDir)
+	args := []string{"serve", "--addr", addr, "--data", dataDir}
+	if opts.config != "" {
+		args = append(args, "--config", opts.config)
+	}
+	cmd := exec.Command(binPath, args...)
 	// The tests open hundreds of conversations from one address.
 	cmd.Env = append(cleanEnv(), "BATON_PUBLIC_RATE_LIMIT=0")
+	cmd.Env = append(cmd.Env, opts.env...)
 	if !opts.noAdminToken {
 		cmd.Env = append(cmd.Env, "BATON_ADMIN_TOKEN="+testAdminToken)
 	}
@@ -353,10 +361,29 @@ type conversation struct {
 	SurveyStep    string `json:"survey_step"`
 	CustomerToken string `json:"customer_token"`
 	QueuePosition int    `json:"queue_position"`
+	Priority      string `json:"priority"`
 	Handoff       *struct {
-		Trigger    string `json:"trigger"`
-		Department string `json:"department"`
+		Trigger    string            `json:"trigger"`
+		Department string            `json:"department"`
+		Reason     string            `json:"reason"`
+		Intent     string            `json:"intent"`
+		Priority   string            `json:"priority"`
+		Details    map[string]string `json:"details"`
+		Missing    []string          `json:"missing"`
 	} `json:"handoff"`
+	Summary *struct {
+		Trigger string            `json:"trigger"`
+		Intent  string            `json:"intent"`
+		Details map[string]string `json:"details"`
+		Locale  string            `json:"locale"`
+		Channel string            `json:"channel"`
+		Waited  float64           `json:"waited_seconds"`
+		Text    string            `json:"text"`
+	} `json:"summary"`
+	ExpectedWait *struct {
+		Position int    `json:"position"`
+		Seconds  *int64 `json:"seconds"`
+	} `json:"expected_wait"`
 }
 
 type agent struct {

@@ -17,6 +17,7 @@ const (
 	maxBotCalls       = 64
 	maxBotPending     = 10_000
 	defaultBotTimeout = 15 * time.Second
+	storeTimeout      = 30 * time.Second
 )
 
 // dispatcher runs remote bot calls: in order within a conversation, many
@@ -109,11 +110,18 @@ func (e *Engine) askRemote(c *baton.Conversation, in lifecycle.CustomerInput) {
 			e.logger().Warn("bot failed; handing off", "conversation", id, "err", err)
 			reply = botFailure(err)
 		}
-		e.storeRemote(ctx, id, reply, in.Text)
+		// The bot's time may be up; storing its answer has its own.
+		storeCtx, cancelStore := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancelStore()
+		e.storeRemote(storeCtx, id, reply, in.Text)
 	}
 	if !e.bots.submit(id, job) {
 		e.logger().Error("bot: too many messages waiting for the bot; handing off", "conversation", id)
-		go e.storeRemote(context.Background(), id, botFailure(errors.New("too many messages waiting for the bot")), in.Text)
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+			defer cancel()
+			e.storeRemote(ctx, id, botFailure(errors.New("too many messages waiting for the bot")), in.Text)
+		}()
 	}
 }
 

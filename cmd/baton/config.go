@@ -81,7 +81,17 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
-		// A file's list replaces the demo's list; its maps add to the demo's.
+		// A file keeps the demo's settings it does not set. A file with
+		// departments of its own does not keep the demo shop: its
+		// routing, triggers and bot are the file's own too.
+		var keys map[string]any
+		if err := yaml.Unmarshal(b, &keys); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+		if _, ok := keys["departments"]; ok {
+			c.DefaultDepartment, c.Departments, c.Routing, c.Triggers, c.SensitiveIntents, c.Bot =
+				"", nil, nil, trigger.Config{}, nil, bot.Config{Fallback: defaultFallback}
+		}
 		if err := decodeYAML(b, &c); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
@@ -128,6 +138,18 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 		return nil, err
 	}
 	return &c, c.Validate()
+}
+
+// defaultFallback is the built-in bot's answer when a config file has no
+// bot of its own: every message it cannot answer leads to a person.
+var defaultFallback = baton.Localized{
+	"en": "I can't answer that myself. Type \"agent\" to talk to a person.",
+	"nl": "Daar kan ik zelf geen antwoord op geven. Typ \"medewerker\" om iemand te spreken.",
+	"he": "אין לי תשובה לזה. אפשר לכתוב \"נציג\" כדי לדבר עם אדם.",
+	"de": "Darauf kann ich selbst nicht antworten. Schreiben Sie \"Mitarbeiter\", um mit einem Menschen zu sprechen.",
+	"fr": "Je ne peux pas répondre moi-même. Écrivez \"humain\" pour parler à une personne.",
+	"es": "No puedo responder a eso. Escriba \"agente\" para hablar con una persona.",
+	"ar": "لا أستطيع الإجابة عن ذلك. اكتب \"موظف\" للتحدث مع شخص.",
 }
 
 // decodeYAML reads YAML into c, refusing keys Config does not have: a

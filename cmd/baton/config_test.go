@@ -23,7 +23,7 @@ func TestLoadConfigDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.Data != "./data" || c.InactivityTimeout != 30*time.Minute ||
-		c.DefaultDepartment != "support" || len(c.Departments) != 1 || len(c.Bot.Intents) < 4 || c.UnknownLimit != 2 {
+		c.DefaultDepartment != "support" || len(c.Departments) != 2 || len(c.Bot.Intents) < 10 || len(c.Routing) == 0 || c.UnknownLimit != 2 {
 		t.Fatalf("demo config: %+v", c)
 	}
 }
@@ -52,10 +52,17 @@ func TestLoadConfigErrors(t *testing.T) {
 		"bad yaml":             {file: "addr: [", want: "config"},
 		"unknown default dept": {file: "default_department: nope", want: `default_department "nope"`},
 		"duplicate department": {file: "departments: [{name: a}, {name: a}]\ndefault_department: a", want: "defined twice"},
-		"bad detail kind":      {file: "departments: [{name: a, required: [{key: x, kind: shoe}]}]\ndefault_department: a", want: "kind must be"},
+		"bad detail kind":      {file: "departments: [{name: a, required: [{key: x, kind: shoe}]}]\ndefault_department: a", want: `unknown kind "shoe"`},
 		"bad duration env":     {env: map[string]string{"BATON_INACTIVITY_TIMEOUT": "soon"}, want: "BATON_INACTIVITY_TIMEOUT"},
 		"short admin token":    {env: map[string]string{"BATON_ADMIN_TOKEN": "short"}, want: "at least 20"},
 		"missing token file":   {env: map[string]string{"BATON_ADMIN_TOKEN_FILE": "/nonexistent"}, want: "BATON_ADMIN_TOKEN_FILE"},
+		"misspelt key":         {file: "inactivty_timeout: 5m", want: "field inactivty_timeout not found"},
+		"bad hours":            {file: "departments: [{name: a, hours: {time_zone: Mars/Olympus, weekly: {mon: [09:00-17:00]}}}]\ndefault_department: a", want: `department "a": hours`},
+		"bad routing":          {file: "departments: [{name: a}]\ndefault_department: a\nrouting: [{department: b}]", want: `unknown department "b"`},
+		"bad trigger disable":  {file: "departments: [{name: a}]\ndefault_department: a\ntriggers: {disable: [bot_failure]}", want: "triggers"},
+		"bad bot":              {file: "departments: [{name: a}]\ndefault_department: a\nbot: {fallback: hi, intents: [{name: x}]}", want: "bot"},
+		"bad bot department":   {file: "departments: [{name: a}]\ndefault_department: a\nbot: {fallback: hi, intents: [{name: x, answer: y, examples: {en: [z]}, department: b}]}", want: `unknown department "b"`},
+		"bad webhook":          {file: "departments: [{name: a}]\ndefault_department: a\nbot_webhook: {url: 'ftp://x', format: rasa}", want: "bot_webhook"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
