@@ -1298,7 +1298,7 @@ func TestSurvey(t *testing.T) {
 		abandon bool
 	}{
 		{text: "4", rating: 4},
-		{text: "٥", rating: 5}, // Arabic-Indic digit
+		{text: "٥", rating: 5},   // Arabic-Indic digit
 		{text: "۳/5", rating: 3}, // Persian digit
 		{text: " 5 ", rating: 5},
 		{text: "1/5", rating: 1},
