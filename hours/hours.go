@@ -16,8 +16,9 @@ package hours
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // zones work where the system has no zoneinfo database
@@ -35,11 +36,12 @@ import (
 // "daily". An empty list closes its days, so {"daily": [...], "sunday": []}
 // is open every day but Sunday.
 //
-// A range may end at 24:00. A range that ends before it starts runs past
-// midnight: "22:00-02:00" on Friday is also open on Saturday from 00:00 to
-// 02:00. Such a range belongs to the day it starts on, so that day's
-// holidays and exceptions decide whether it runs, not those of the next
-// day. Overlapping and adjacent ranges are merged.
+// A range may end at 24:00 and may have spaces around its dash. A range
+// that ends before it starts runs past midnight: "22:00-02:00" on Friday
+// is also open on Saturday from 00:00 to 02:00. Such a range belongs to the
+// day it starts on, so that day's holidays and exceptions decide whether
+// it runs, not those of the next day. Overlapping and adjacent ranges are
+// merged.
 //
 // For each date the first of these that applies gives the hours: an
 // exception for that exact date, a yearly exception ("MM-DD"), a holiday
@@ -47,7 +49,7 @@ import (
 // thus wins over the holiday.
 type Config struct {
 	// TimeZone is an IANA zone name such as "Europe/Amsterdam"; empty
-	// means UTC.
+	// means UTC. "Local" is refused: the hours would depend on the server.
 	TimeZone   string              `yaml:"time_zone" json:"time_zone"`
 	Weekly     map[string][]string `yaml:"weekly" json:"weekly"`
 	Holidays   []Holiday           `yaml:"holidays" json:"holidays,omitempty"`
@@ -67,7 +69,7 @@ type Holiday struct {
 type Exception struct {
 	// Date is "2026-12-24" for one date, or "12-24" for every year.
 	Date  string   `yaml:"date" json:"date"`
-	Hours []string `yaml:"hours" json:"hours"`
+	Hours []string `yaml:"hours" json:"hours,omitempty"`
 	Name  string   `yaml:"name" json:"name,omitempty"`
 }
 
@@ -232,11 +234,7 @@ var dayKeys = func() map[string]dayKey {
 }()
 
 func (cal *Calendar) setWeekly(weekly map[string][]string) error {
-	keys := make([]string, 0, len(weekly))
-	for k := range weekly {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // the same config always gives the same error
+	keys := slices.Sorted(maps.Keys(weekly)) // the same config always gives the same error
 	var setBy [7]string
 	rank := [7]int{-1, -1, -1, -1, -1, -1, -1}
 	for _, k := range keys {
@@ -316,7 +314,8 @@ func parseClock(s string) (int64, error) {
 	if !ok || len(h) < 1 || len(h) > 2 || len(m) != 2 || !digits(h) || !digits(m) {
 		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
 	}
-	hh, mm := atoi(h), atoi(m)
+	hh, _ := strconv.Atoi(h)
+	mm, _ := strconv.Atoi(m)
 	if hh > 24 || mm > 59 || hh == 24 && mm != 0 {
 		return 0, fmt.Errorf("%q is not a time of day (00:00 to 24:00)", s)
 	}
@@ -330,14 +329,6 @@ func digits(s string) bool {
 		}
 	}
 	return true
-}
-
-func atoi(s string) int {
-	n := 0
-	for _, c := range []byte(s) {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }
 
 // parseDate reads "YYYY-MM-DD" as a day number, or "MM-DD" as a yearly date.
@@ -382,7 +373,7 @@ func (cal *Calendar) Config() Config { return cloneConfig(cal.cfg) }
 // OpenAt reports whether the department is open at t. An opening includes
 // its start and excludes its end.
 func (cal *Calendar) OpenAt(t time.Time) bool {
-	_, ok := cal.cover(t.Unix(), false)
+	_, ok := cal.cover(t.Unix())
 	return ok
 }
 
@@ -391,7 +382,7 @@ func (cal *Calendar) OpenAt(t time.Time) bool {
 // returns false if the department does not open in that time.
 func (cal *Calendar) NextOpen(t time.Time) (time.Time, bool) {
 	u := t.Unix()
-	if _, ok := cal.cover(u, false); ok {
+	if _, ok := cal.cover(u); ok {
 		return t.In(cal.loc), true
 	}
 	var best int64
@@ -429,12 +420,12 @@ func (cal *Calendar) NextOpen(t time.Time) (time.Time, bool) {
 // the coming year and a week.
 func (cal *Calendar) NextClose(t time.Time) (time.Time, bool) {
 	u := t.Unix()
-	end, ok := cal.cover(u, true)
+	end, ok := cal.cover(u)
 	if !ok {
 		return time.Time{}, false
 	}
 	for limit := u + horizon*secondsPerDay; end <= limit; {
-		next, ok := cal.cover(end, true)
+		next, ok := cal.cover(end)
 		if !ok {
 			return time.Unix(end, 0).In(cal.loc), true
 		}
@@ -443,10 +434,9 @@ func (cal *Calendar) NextClose(t time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// cover finds the openings that contain the instant u (Unix seconds) and
-// returns the latest end among them. Unless all is set it stops at the
-// first one found.
-func (cal *Calendar) cover(u int64, all bool) (end int64, ok bool) {
+// cover finds an opening that contains the instant u (Unix seconds) and
+// returns its end.
+func (cal *Calendar) cover(u int64) (end int64, ok bool) {
 	from, to := cal.days(u)
 	for d := from; d <= to; d++ {
 		base := d * secondsPerDay
@@ -459,17 +449,12 @@ func (cal *Calendar) cover(u int64, all bool) (end int64, ok bool) {
 			if start, _ := cal.instants(d, s.start); u < start {
 				continue
 			}
-			if _, e := cal.instants(d, s.end); u < e {
-				if !ok || e > end {
-					end, ok = e, true
-				}
-				if !all {
-					return end, ok
-				}
+			if _, end := cal.instants(d, s.end); u < end {
+				return end, true
 			}
 		}
 	}
-	return end, ok
+	return 0, false
 }
 
 // days returns the range of day numbers whose openings can contain the

@@ -418,6 +418,21 @@ func TestDST(t *testing.T) {
 			lasts: 30 * time.Minute,
 		},
 
+		// Santiago changes its clocks at midnight: 24:00 becomes 23:00 on
+		// Saturday 2026-04-04, and 00:00 becomes 01:00 on 2026-09-06.
+		{
+			name: "santiago fall: the last hour of saturday twice",
+			cfg:  weekly("America/Santiago", map[string][]string{"saturday": {"22:00-24:00"}}),
+			from: "2026-04-04T12:00:00-03:00", open: "2026-04-04T22:00:00-03:00", close: "2026-04-05T00:00:00-04:00",
+			lasts: 3 * time.Hour, alsoOpen: []string{"2026-04-04T23:30:00-03:00", "2026-04-04T23:30:00-04:00"},
+		},
+		{
+			name: "santiago spring: sunday starts at 01:00",
+			cfg:  weekly("America/Santiago", map[string][]string{"sunday": {"00:00-24:00"}}),
+			from: "2026-09-05T12:00:00-04:00", open: "2026-09-06T01:00:00-03:00", close: "2026-09-07T00:00:00-03:00",
+			lasts: 23 * time.Hour,
+		},
+
 		// Years past the zone database's table of changes follow the
 		// zone's rule: New York moves on 2045-03-12 and 2045-11-05.
 		{
@@ -794,6 +809,7 @@ func TestAgreesWithOpenAt(t *testing.T) {
 		"Pacific/Auckland":    {"2026-04-05", "2026-09-27"},
 		"Australia/Lord_Howe": {"2026-04-05", "2026-10-04"},
 		"Asia/Jerusalem":      {"2026-03-27", "2026-10-25"},
+		"America/Santiago":    {"2026-04-04", "2026-09-06"},
 		"Asia/Kolkata":        {"2026-06-08"},
 	}
 	const step = 5 * time.Minute
