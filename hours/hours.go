@@ -333,12 +333,12 @@ func digits(s string) bool {
 
 // parseDate reads "YYYY-MM-DD" as a day number, or "MM-DD" as a yearly date.
 func parseDate(s string) (day int64, md monthDay, yearly bool, err error) {
-	layout, text := "2006-01-02", s
+	text := s
 	if len(s) == len("01-02") {
 		// A leap year, so "02-29" is a valid yearly date.
-		layout, text, yearly = "2006-01-02", "2000-"+s, true
+		text, yearly = "2000-"+s, true
 	}
-	t, perr := time.Parse(layout, text)
+	t, perr := time.Parse(time.DateOnly, text)
 	if perr != nil {
 		return 0, md, false, fmt.Errorf("not a valid date: want YYYY-MM-DD, or MM-DD for every year")
 	}
