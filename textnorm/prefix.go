@@ -11,8 +11,8 @@ import (
 const hebrewPrefixes = "והבלמשכ"
 
 // Arabic attaches the article and one-letter words: ال the, لل for the
-// (ل with the article), و and, ب with, ل for.
-var arabicPrefixes = []string{"ال", "لل", "و", "ب", "ل"}
+// (ل with the article), و and, ف so, ب with, ل for.
+var arabicPrefixes = []string{"ال", "لل", "و", "ف", "ب", "ل"}
 
 // maxPrefixes bounds the prefixes stripped from one word: "ובהזמנה"
 // (and in the order) carries three.

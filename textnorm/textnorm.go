@@ -21,7 +21,7 @@ func Normalize(s string) string {
 		case unicode.Is(unicode.Mn, r): // combining marks: accents, niqqud, harakat
 		case r == '\u0640': // Arabic tatweel
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
+			b.WriteRune(foldArabic(unicode.ToLower(r)))
 			space = false
 		case r == '\'' || r == '’':
 		default:
@@ -32,6 +32,20 @@ func Normalize(s string) string {
 		}
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// foldArabic writes Arabic letters people type interchangeably as one:
+// alef maksura and Persian yeh as yeh, teh marbuta as heh, keheh as kaf.
+func foldArabic(r rune) rune {
+	switch r {
+	case 'ى', 'ی':
+		return 'ي'
+	case 'ة':
+		return 'ه'
+	case 'ک':
+		return 'ك'
+	}
+	return r
 }
 
 // Tokens splits normalised text into words.

@@ -21,3 +21,13 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
+
+// Arabic letters typed interchangeably normalise alike, so "مستشفى" and
+// "مستشفي", "خدمة" and "خدمه" match each other.
+func TestNormalizeFoldsArabicVariants(t *testing.T) {
+	for a, b := range map[string]string{"مستشفى": "مستشفي", "خدمة العملاء": "خدمه العملاء", "کتاب": "كتاب"} {
+		if textnorm.Normalize(a) != textnorm.Normalize(b) {
+			t.Errorf("%q → %q, %q → %q", a, textnorm.Normalize(a), b, textnorm.Normalize(b))
+		}
+	}
+}

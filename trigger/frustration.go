@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/textnorm"
 )
 
 // Signals of frustration, in the order they are reported.
@@ -42,7 +43,7 @@ func (d *Detector) frustration(m message, recent []baton.Message) (float64, []st
 	for i := len(recent) - 1; i >= 0 && n > 0; i-- {
 		if recent[i].Author == baton.AuthorCustomer {
 			n--
-			said[n] = message{text: recent[i].Text, tokens: strings.Fields(normalize(recent[i].Text))}
+			said[n] = message{text: recent[i].Text, tokens: strings.Fields(textnorm.Normalize(recent[i].Text))}
 			if len(said)-1-n < len(weights) {
 				said[n].hits = d.scan(said[n].tokens, "")
 			}

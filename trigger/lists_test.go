@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/batonhq/baton/textnorm"
 )
 
 // TestShippedLists checks that every shipped phrase finds itself, under its
@@ -37,7 +39,7 @@ func TestShippedLists(t *testing.T) {
 			}
 			for _, p := range phrases {
 				h := d.read(p, lang).hits.best[s.kind]
-				if h.p == nil || h.rank != 0 || h.start != 0 || h.p.length != len(strings.Fields(normalize(p))) {
+				if h.p == nil || h.rank != 0 || h.start != 0 || h.p.length != len(strings.Fields(textnorm.Normalize(p))) {
 					t.Errorf("%s %s %q: found %+v, want itself", lang, s.name, p, h)
 				}
 			}
@@ -53,7 +55,7 @@ func TestNoCommonWords(t *testing.T) {
 		"please", "question", "support", "עזרה", "עכשיו", "مساعدة", "الان"}
 	for lang, l := range shipped {
 		for _, p := range slices.Concat(l.person, l.notHelping, l.urgent) {
-			if slices.Contains(common, normalize(p)) {
+			if slices.Contains(common, textnorm.Normalize(p)) {
 				t.Errorf("%s: %q alone would start a handoff on ordinary questions", lang, p)
 			}
 		}

@@ -74,71 +74,14 @@ func (n *node) insertFrom(tokens []string, from int, p *phrase) {
 // minStem is the fewest letters a token keeps once a prefix is removed.
 const minStem = 2
 
-// normalize prepares text for matching: textnorm.Normalize, then the Arabic
-// letters people write interchangeably folded into one ("ى" and "ي", "ة"
-// and "ه").
-func normalize(s string) string {
-	n := textnorm.Normalize(s)
-	if !hasArabic(n) {
-		return n
-	}
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case 'ى', 'ی':
-			return 'ي'
-		case 'ة':
-			return 'ه'
-		case 'ک':
-			return 'ك'
-		}
-		return r
-	}, n)
-}
-
-// hasArabic reports whether s may hold Arabic letters: their UTF-8
-// encoding starts with bytes 0xD8 to 0xDB.
-func hasArabic(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0xD8 && s[i] <= 0xDB {
-			return true
-		}
-	}
-	return false
-}
-
-// Prefixes Hebrew and Arabic write attached to the next word: "לנציג" is
-// "to a representative", "والموظف" "and the employee".
-const hebrewPrefixLetters = "והבלמשכ"
-
-var arabicPrefixes = []string{"وال", "بال", "فال", "لل", "ال", "و", "ب", "ل", "ف"}
-
 // variants returns the forms of a message token worth looking up: the token
 // itself and, for Hebrew and Arabic, the token without its attached prefix
-// letters (two letters must remain). Variants are substrings of the token
-// kept in buf's space, so looking them up allocates nothing.
+// letters (textnorm.Unprefixed). Variants are substrings of the token kept
+// in buf's space, so looking them up allocates nothing.
 func variants(tok string, buf []string) []string {
 	buf = append(buf[:0], tok)
-	r, _ := utf8.DecodeRuneInString(tok)
-	switch {
-	case r >= 0x05D0 && r <= 0x05EA: // Hebrew letters
-		rest := tok
-		for range 3 {
-			r, size := utf8.DecodeRuneInString(rest)
-			if !strings.ContainsRune(hebrewPrefixLetters, r) {
-				break
-			}
-			rest = rest[size:]
-			if utf8.RuneCountInString(rest) < minStem {
-				break
-			}
-			buf = append(buf, rest)
-		}
-	case r >= 0x0620 && r <= 0x064A: // Arabic letters
-		for _, p := range arabicPrefixes {
-			if rest, ok := strings.CutPrefix(tok, p); ok && utf8.RuneCountInString(rest) >= minStem {
-				buf = append(buf, rest)
-			}
-		}
+	for u := range textnorm.Unprefixed(tok) {
+		buf = append(buf, u)
 	}
 	return buf
 }

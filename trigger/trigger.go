@@ -59,6 +59,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/textnorm"
 )
 
 // DefaultFrustrationThreshold is the frustration score that starts a
@@ -162,7 +163,7 @@ func New(cfg Config) (*Detector, error) {
 	for _, l := range all {
 		for _, locale := range slices.Sorted(maps.Keys(l.m)) {
 			for _, text := range l.m[locale] {
-				norm := normalize(text)
+				norm := textnorm.Normalize(text)
 				if norm == "" {
 					return nil, baton.Errorf(baton.EINVALID, "trigger: %s phrase %q (%s) is empty once normalised", l.name, text, locale)
 				}
@@ -184,7 +185,7 @@ func shippedNotHelping() map[string]bool {
 	m := map[string]bool{}
 	for _, l := range shipped {
 		for _, p := range l.notHelping {
-			m[normalize(p)] = true
+			m[textnorm.Normalize(p)] = true
 		}
 	}
 	return m
@@ -200,7 +201,7 @@ type message struct {
 }
 
 func (d *Detector) read(text, lang string) message {
-	m := message{text: text, tokens: strings.Fields(normalize(text))}
+	m := message{text: text, tokens: strings.Fields(textnorm.Normalize(text))}
 	m.hits = d.scan(m.tokens, lang)
 	return m
 }
@@ -270,7 +271,7 @@ func (d *Detector) feedbackReason(m message, payload string, recent []baton.Mess
 	if h := m.hits.best[kindNotHelpful]; h.p != nil {
 		return reason + " " + quote(h.p.text)
 	}
-	if len(m.tokens) > 0 && strings.Join(m.tokens, " ") == normalize(no.Title) {
+	if len(m.tokens) > 0 && strings.Join(m.tokens, " ") == textnorm.Normalize(no.Title) {
 		return reason + " " + quote(strings.TrimSpace(no.Title))
 	}
 	return ""
