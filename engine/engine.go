@@ -346,17 +346,23 @@ func (e *Engine) askBot(ctx context.Context, d *lifecycle.Decision, in lifecycle
 		e.logger().Warn("bot failed; handing off", "conversation", c.ID, "err", err)
 		reply = botFailure(err)
 	}
-	next, err := e.Rules.BotReply(c, reply, in.Text, now)
-	if baton.ErrorCode(err) == baton.EINVALID {
-		// A reply the rules refuse (no text, an unknown department) is a
-		// bot failure too: the customer still gets a human.
-		e.logger().Warn("bot reply refused; handing off", "conversation", c.ID, "err", err)
-		next, err = e.Rules.BotReply(c, botFailure(err), in.Text, now)
-	}
+	next, err := e.botDecision(c, reply, in.Text, now)
 	if err != nil {
 		return nil, err
 	}
 	return d.Then(next), nil
+}
+
+// botDecision takes a bot's reply to the customer's text. A reply the rules
+// refuse (no text, an unknown department) is a bot failure too: the
+// customer still gets a human.
+func (e *Engine) botDecision(c *baton.Conversation, reply *baton.BotReply, text string, now time.Time) (*lifecycle.Decision, error) {
+	d, err := e.Rules.BotReply(c, reply, text, now)
+	if baton.ErrorCode(err) == baton.EINVALID {
+		e.logger().Warn("bot reply refused; handing off", "conversation", c.ID, "err", err)
+		d, err = e.Rules.BotReply(c, botFailure(err), text, now)
+	}
+	return d, err
 }
 
 // botFailure is the reply standing in for a bot that failed: a handoff.

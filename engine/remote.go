@@ -125,25 +125,17 @@ func (e *Engine) askRemote(c *baton.Conversation, in lifecycle.CustomerInput) {
 	}
 }
 
-// storeRemote stores a remote bot's reply; a reply the rules refuse is a
-// bot failure, so the customer still gets a human.
+// storeRemote stores a remote bot's reply (or the failure standing in
+// for it) and places a handoff it starts.
 func (e *Engine) storeRemote(ctx context.Context, id string, reply *baton.BotReply, text string) {
-	store := func(reply *baton.BotReply) error {
-		_, err := e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
-			now := e.now()
-			d, err := e.Rules.BotReply(c, reply, text, now)
-			if err != nil {
-				return nil, err
-			}
-			return d, e.place(ctx, d, now)
-		})
-		return err
-	}
-	err := store(reply)
-	if baton.ErrorCode(err) == baton.EINVALID {
-		e.logger().Warn("bot reply refused; handing off", "conversation", id, "err", err)
-		err = store(botFailure(err))
-	}
+	_, err := e.update(ctx, id, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+		now := e.now()
+		d, err := e.botDecision(c, reply, text, now)
+		if err != nil {
+			return nil, err
+		}
+		return d, e.place(ctx, d, now)
+	})
 	switch baton.ErrorCode(err) {
 	case "":
 	case baton.ECONFLICT:
