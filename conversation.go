@@ -254,3 +254,23 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	*d = Duration(n * float64(time.Second))
 	return nil
 }
+
+// KnownDetails is what Baton already knows of the customer and would not
+// ask again: the slots the bot collected, with the contact's name, email
+// and phone over them.
+func (c *Conversation) KnownDetails() map[string]string {
+	d := map[string]string{}
+	if c.BotState != nil {
+		for k, v := range c.BotState.Slots {
+			if v != "" {
+				d[k] = v
+			}
+		}
+	}
+	for k, v := range map[string]string{"name": c.Contact.Name, "email": c.Contact.Email, "phone": c.Contact.Phone} {
+		if v != "" {
+			d[k] = v
+		}
+	}
+	return d
+}

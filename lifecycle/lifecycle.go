@@ -482,22 +482,9 @@ func (s *step) startHandoff(req baton.HandoffRequest) error {
 }
 
 // knownDetails gathers what is already known, so the customer is not asked
-// again: the contact, what the bot collected, and the request's details
-// (which win).
+// again: the conversation's known details and the request's (which win).
 func (s *step) knownDetails(req map[string]string) map[string]string {
-	details := map[string]string{}
-	if s.c.BotState != nil {
-		for k, v := range s.c.BotState.Slots {
-			if v != "" {
-				details[k] = v
-			}
-		}
-	}
-	for k, v := range map[string]string{"name": s.c.Contact.Name, "email": s.c.Contact.Email, "phone": s.c.Contact.Phone} {
-		if v != "" {
-			details[k] = v
-		}
-	}
+	details := s.c.KnownDetails()
 	for k, v := range req {
 		if v = strings.TrimSpace(v); v != "" {
 			details[k] = v

@@ -98,22 +98,10 @@ func batonRequest(req baton.BotRequest) ([]byte, error) {
 }
 
 // knownDetails is what Baton already knows and would not ask again in a
-// handoff: the bot's slots, the contact's fields over them, and the
-// details of a handoff in progress over both.
+// handoff: the conversation's known details, and the details of a handoff
+// in progress over them.
 func knownDetails(c *baton.Conversation) map[string]string {
-	d := map[string]string{}
-	if c.BotState != nil {
-		for k, v := range c.BotState.Slots {
-			if v != "" {
-				d[k] = v
-			}
-		}
-	}
-	for k, v := range map[string]string{"name": c.Contact.Name, "email": c.Contact.Email, "phone": c.Contact.Phone} {
-		if v != "" {
-			d[k] = v
-		}
-	}
+	d := c.KnownDetails()
 	if c.Handoff != nil && c.Mode == baton.ModeHandoff {
 		for k, v := range c.Handoff.Details {
 			if v != "" {
