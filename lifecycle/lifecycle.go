@@ -566,13 +566,6 @@ func (s *step) detailAnswer(text string) {
 	s.d.NeedsPlacement = true
 }
 
-// ValidateDetail checks and normalises a detail answer of the given kind
-// (see baton.DetailSpec.Validate).
-func ValidateDetail(kind, text string) (string, bool) {
-	spec := baton.DetailSpec{Kind: kind}
-	return spec.Validate(text)
-}
-
 // Place sends a handoff whose details are complete to a human: into the
 // department's queue when it is open and someone is signed in, else to a
 // ticket with an honest word on when to expect an answer.

@@ -1657,31 +1657,6 @@ func TestTextsPerLocale(t *testing.T) {
 	}
 }
 
-func TestValidateDetail(t *testing.T) {
-	tests := []struct {
-		kind, in, want string
-		ok             bool
-	}{
-		{"email", "dana@example.com", "dana@example.com", true},
-		{"email", "  Dana@Example.COM ", "dana@example.com", true},
-		{"email", "Dana Smith <dana@example.co.uk>", "dana@example.co.uk", true},
-		{"email", "dana@localhost", "", false},
-		{"email", "dana at example dot com", "", false},
-		{"email", "@example.com", "", false},
-		{"email", "", "", false},
-		{"email", "   ", "", false},
-		{"text", "  A-123 ", "A-123", true},
-		{"text", "\t", "", false},
-		{"", "anything", "anything", true},
-	}
-	for _, tt := range tests {
-		got, ok := lifecycle.ValidateDetail(tt.kind, tt.in)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("ValidateDetail(%q, %q) = %q, %v; want %q, %v", tt.kind, tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestFormatOpening(t *testing.T) {
 	amsterdam, err := time.LoadLocation("Europe/Amsterdam")
 	if err != nil {
