@@ -83,14 +83,14 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	}
 	batonSend := func(i int, n int64) (int, error) {
 		t := targets[i%len(targets)]
-		body := fmt.Sprintf(`{"text":%q,"client_message_id":"b-%d-%d"}`, faqs[n%int64(len(faqs))], i, n)
+		body := fmt.Sprintf(`{"text":%q,"client_message_id":"b-%d-%d"}`, faq(n), i, n)
 		return post(client, base+"/api/v1/conversations/"+t.id+"/messages", t.token, body)
 	}
 
 	bare := httpTestServer()
 	defer bare.Close()
 	bareSend := func(i int, n int64) (int, error) {
-		body := fmt.Sprintf(`{"text":%q,"client_message_id":"b-%d-%d"}`, faqs[n%int64(len(faqs))], i, n)
+		body := fmt.Sprintf(`{"text":%q,"client_message_id":"b-%d-%d"}`, faq(n), i, n)
 		return post(client, bare.url+"/messages", "token", body)
 	}
 
@@ -135,7 +135,13 @@ func bench(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-var faqs = []string{"how long does shipping take", "what is your return policy", "when are you open", "where is my order"}
+// faqs are questions the demo bot answers in one message (no flow, no
+// handoff). Each message carries its number, so a conversation repeating
+// a question does not read as a frustrated customer repeating themselves.
+var faqs = []string{"how long does shipping take", "what is your return policy", "when are you open",
+	"how can I pay", "do you ship to germany", "when do I get my money back", "is this in stock", "I need an invoice"}
+
+func faq(n int64) string { return fmt.Sprintf("%s? (question %d)", faqs[n%int64(len(faqs))], n) }
 
 type target struct{ id, token string }
 
