@@ -34,6 +34,9 @@ type Agent struct {
 	// equally busy agents, automatic assignment picks the one waiting longest.
 	LastAssignedAt *time.Time `json:"last_assigned_at"`
 	TokenHash      []byte     `json:"-"`
+	// PasswordHash is the bcrypt hash of the inbox password; empty when
+	// the agent has none and cannot sign in to the inbox.
+	PasswordHash []byte `json:"-"`
 }
 
 // InDepartment reports whether the agent works for department d.
@@ -47,3 +50,30 @@ type AgentLoad struct {
 
 // Free is the number of conversations the agent can still take automatically.
 func (l AgentLoad) Free() int { return max(0, l.Agent.MaxConcurrent-l.Active) }
+
+// Session is an agent signed in to the inbox from a browser. The browser
+// holds the session token in a cookie; only its hash is stored.
+type Session struct {
+	TokenHash []byte
+	AgentID   string
+	CreatedAt time.Time
+	// ExpiresAt moves forward while the agent uses the inbox, up to
+	// CreatedAt + SessionMaxAge.
+	ExpiresAt time.Time
+}
+
+// Session lifetimes: signed out after SessionIdle without use, and after
+// SessionMaxAge in any case.
+const (
+	SessionIdle   = 12 * time.Hour
+	SessionMaxAge = 7 * 24 * time.Hour
+)
+
+// Extend returns the session's expiry after a use at now.
+func (s *Session) Extend(now time.Time) time.Time {
+	exp := now.Add(SessionIdle)
+	if limit := s.CreatedAt.Add(SessionMaxAge); exp.After(limit) {
+		exp = limit
+	}
+	return exp
+}

@@ -26,6 +26,7 @@ const (
 	TokenPrefixAgent       = "agt"
 	TokenPrefixCustomer    = "cus"
 	TokenPrefixIntegration = "bot"
+	TokenPrefixSession     = "ses"
 )
 
 // NewToken returns a new secret bearer token with the given prefix.

@@ -113,3 +113,15 @@ type Calendar interface {
 	// open, and false if it never opens again.
 	NextOpen(t time.Time) (time.Time, bool)
 }
+
+// CannedReply is a prepared answer agents insert in the inbox. Its text may
+// name the customer and the agent as {customer_name} and {agent_name}.
+type CannedReply struct {
+	ID    string `json:"id" yaml:"id"`
+	Title string `json:"title" yaml:"title"`
+	Text  string `json:"text" yaml:"text"`
+	// Department limits it to one department's agents; "" is for everyone.
+	Department string `json:"department,omitempty" yaml:"department"`
+	// Locale is the language it is written in, for picking the customer's.
+	Locale string `json:"locale,omitempty" yaml:"locale"`
+}

@@ -78,6 +78,11 @@ type Store interface {
 	// that two changes at once never undo each other.
 	SetAgentStatus(ctx context.Context, id string, s AgentStatus, at time.Time) error
 	SetAgentToken(ctx context.Context, id string, hash []byte, at time.Time) error
+	// SetAgentPassword replaces an agent's password hash and ends their
+	// browser sessions.
+	SetAgentPassword(ctx context.Context, id string, hash []byte, at time.Time) error
+	// AgentByEmail finds an agent by email, ignoring case.
+	AgentByEmail(ctx context.Context, email string) (*Agent, error)
 	// SetAgentProfile stores an agent's name, email, departments, skills
 	// and capacity.
 	SetAgentProfile(ctx context.Context, a *Agent) error
@@ -86,6 +91,12 @@ type Store interface {
 	Agents(ctx context.Context) ([]*Agent, error)
 	// ActiveCounts returns, per agent id, the conversations they hold now.
 	ActiveCounts(ctx context.Context) (map[string]int, error)
+
+	CreateSession(ctx context.Context, s *Session) error
+	// Session returns the session with this token hash, expired or not.
+	Session(ctx context.Context, tokenHash []byte) (*Session, error)
+	ExtendSession(ctx context.Context, tokenHash []byte, expires time.Time) error
+	DeleteSession(ctx context.Context, tokenHash []byte) error
 
 	CreateIntegration(ctx context.Context, i *Integration) error
 	IntegrationByTokenHash(ctx context.Context, hash []byte) (*Integration, error)

@@ -7,12 +7,19 @@ import (
 	"unicode/utf8"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/password"
 )
 
 type agentView struct {
 	*baton.Agent
 	Token  string `json:"token,omitempty"`
 	Active *int   `json:"active,omitempty"`
+	// HasPassword tells whether the agent can sign in to the inbox.
+	HasPassword bool `json:"has_password"`
+}
+
+func newAgentView(a *baton.Agent) agentView {
+	return agentView{Agent: a, HasPassword: len(a.PasswordHash) > 0}
 }
 
 type createAgentRequest struct {
@@ -21,6 +28,8 @@ type createAgentRequest struct {
 	Departments   []string `json:"departments"`
 	Skills        []string `json:"skills"`
 	MaxConcurrent *int     `json:"max_concurrent"`
+	// Password lets the agent sign in to the inbox (with their email).
+	Password string `json:"password"`
 }
 
 func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
@@ -39,18 +48,31 @@ func (s *Server) createAgent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req.Name = strings.TrimSpace(req.Name)
+	var pwHash []byte
+	if req.Password != "" {
+		if req.Email == "" {
+			return baton.Errorf(baton.EINVALID, "an agent with a password needs an email to sign in with")
+		}
+		h, err := password.Hash(req.Password)
+		if err != nil {
+			return err
+		}
+		pwHash = h
+	}
 	token := baton.NewToken(baton.TokenPrefixAgent)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	a := &baton.Agent{ID: baton.NewID("a"), Name: req.Name, Email: req.Email, Departments: req.Departments,
 		Skills: req.Skills, MaxConcurrent: max, Status: baton.StatusOffline, TokenHash: baton.HashToken(token),
-		CreatedAt: now, UpdatedAt: now}
+		CreatedAt: now, UpdatedAt: now, PasswordHash: pwHash}
 	if a.Skills == nil {
 		a.Skills = []string{}
 	}
 	if err := s.Store.CreateAgent(r.Context(), a); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, agentView{Agent: a, Token: token})
+	v := newAgentView(a)
+	v.Token = token
+	return writeJSON(w, http.StatusCreated, v)
 }
 
 // checkProfile validates what an admin may set on an agent.
@@ -123,7 +145,7 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Engine.UpdateAgent(r.Context(), a); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, agentView{Agent: a})
+	return writeJSON(w, http.StatusOK, newAgentView(a))
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {
@@ -136,7 +158,8 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]agentView, len(loads))
 	for i, l := range loads {
-		out[i] = agentView{Agent: l.Agent, Active: &l.Active}
+		out[i] = newAgentView(l.Agent)
+		out[i].Active = &l.Active
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"agents": out})
 }
@@ -146,7 +169,98 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, agentView{Agent: a.Agent})
+	v := newAgentView(a.Agent)
+	counts, err := s.Store.ActiveCounts(r.Context())
+	if err != nil {
+		return err
+	}
+	active := counts[a.Agent.ID]
+	v.Active = &active
+	return writeJSON(w, http.StatusOK, v)
+}
+
+// setMyPassword changes the caller's own password; the current one is
+// needed if there is one. Other sessions end; the caller's browser gets a
+// new session.
+func (s *Server) setMyPassword(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.require(r, baton.RoleAgent)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Current  string `json:"current_password"`
+		Password string `json:"password"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if len(a.Agent.PasswordHash) > 0 && !password.Matches(a.Agent.PasswordHash, req.Current) {
+		return baton.Errorf(baton.EFORBIDDEN, "current_password is wrong")
+	}
+	if err := s.storePassword(r, a.Agent, req.Password); err != nil {
+		return err
+	}
+	if _, err := r.Cookie(sessionCookie); err == nil && bearer(r) == "" {
+		return s.startSession(w, r, a.Agent, time.Now())
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// setAgentPassword lets an admin set (or, with "", remove) an agent's password.
+func (s *Server) setAgentPassword(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAdmin); err != nil {
+		return err
+	}
+	var req struct {
+		Password *string `json:"password"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Password == nil {
+		return baton.Errorf(baton.EINVALID, `password is required ("" removes it)`)
+	}
+	a, err := s.Store.Agent(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if *req.Password == "" {
+		if err := s.Store.SetAgentPassword(r.Context(), a.ID, nil, time.Now().UTC()); err != nil {
+			return err
+		}
+	} else if err := s.storePassword(r, a, *req.Password); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) storePassword(r *http.Request, a *baton.Agent, pw string) error {
+	if a.Email == "" {
+		return baton.Errorf(baton.EINVALID, "agent %s has no email to sign in with; set one first", a.ID)
+	}
+	h, err := password.Hash(pw)
+	if err != nil {
+		return err
+	}
+	a.PasswordHash = h
+	return s.Store.SetAgentPassword(r.Context(), a.ID, h, time.Now().UTC())
+}
+
+// listCannedReplies lists the prepared answers for the caller's departments.
+func (s *Server) listCannedReplies(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.require(r, baton.RoleAgent, baton.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	out := []baton.CannedReply{}
+	for _, c := range s.CannedReplies {
+		if c.Department == "" || a.Agent == nil || a.Agent.InDepartment(c.Department) {
+			out = append(out, c)
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"canned_replies": out})
 }
 
 type statusRequest struct {
@@ -166,7 +280,7 @@ func (s *Server) setMyStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, agentView{Agent: ag})
+	return writeJSON(w, http.StatusOK, newAgentView(ag))
 }
 
 func (s *Server) setAgentStatus(w http.ResponseWriter, r *http.Request) error {
@@ -185,7 +299,7 @@ func (s *Server) setAgentStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, agentView{Agent: ag})
+	return writeJSON(w, http.StatusOK, newAgentView(ag))
 }
 
 // rotateAgentToken gives an agent a new token; the old one stops working at once.
@@ -203,7 +317,9 @@ func (s *Server) rotateAgentToken(w http.ResponseWriter, r *http.Request) error 
 	if err := s.Store.SetAgentToken(r.Context(), a.ID, a.TokenHash, a.UpdatedAt); err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, agentView{Agent: a, Token: token})
+	v := newAgentView(a)
+	v.Token = token
+	return writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) createIntegration(w http.ResponseWriter, r *http.Request) error {

@@ -34,6 +34,12 @@ type Server struct {
 	// PublicRateLimit bounds anonymous conversation creation per client.
 	PublicRateLimit RateLimit
 	limiter         *limiter
+	// SecureCookies marks the inbox's session cookie Secure even when Baton
+	// itself speaks plain HTTP behind a TLS proxy.
+	SecureCookies bool
+	signIns       signInThrottle
+	// CannedReplies are the agents' prepared answers.
+	CannedReplies []baton.CannedReply
 
 	// Closing, when closed, ends the WebSocket streams (http.Server.Shutdown
 	// does not wait for hijacked connections, and must not cancel requests).
@@ -61,22 +67,53 @@ func (s *Server) Handler() http.Handler {
 	h("GET /api/v1/queue", s.queue)
 	h("GET /api/v1/stream", s.agentStream)
 
+	h("POST /api/v1/session", s.signIn)
+	h("GET /api/v1/session", s.getSession)
+	h("DELETE /api/v1/session", s.signOut)
+
 	h("POST /api/v1/agents", s.createAgent)
 	h("GET /api/v1/agents", s.listAgents)
 	h("GET /api/v1/agents/me", s.me)
 	h("PUT /api/v1/agents/me/status", s.setMyStatus)
+	h("PUT /api/v1/agents/me/password", s.setMyPassword)
 	h("PUT /api/v1/agents/{id}/status", s.setAgentStatus)
+	h("PUT /api/v1/agents/{id}/password", s.setAgentPassword)
 	h("POST /api/v1/agents/{id}/token", s.rotateAgentToken)
 	h("PATCH /api/v1/agents/{id}", s.updateAgent)
 	h("POST /api/v1/integrations", s.createIntegration)
 	h("GET /api/v1/departments", s.listDepartments)
+	h("GET /api/v1/canned-replies", s.listCannedReplies)
 	h("GET /api/v1/tickets", s.listTickets)
 	h("GET /api/v1/tickets/{id}", s.getTicket)
 
 	h("GET /healthz", func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	return s.jsonFallbacks(mux)
+	return cors(s.jsonFallbacks(mux))
+}
+
+// cors lets the chat widget, served on the company's own site, call the
+// customer endpoints. They authenticate with a bearer token, never a
+// cookie, and the wildcard origin forbids browsers to send cookies, so a
+// foreign page gains nothing it did not already hold.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Origin") == "" || !strings.HasPrefix(r.URL.Path, "/api/v1/conversations") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Expose-Headers", "Retry-After")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // jsonFallbacks answers requests that match no route (404) or a route with
@@ -150,10 +187,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	log := s.Logger
-	if log == nil {
-		log = slog.Default()
-	}
+	log := s.logger()
 	attrs := []any{"method", r.Method, "path", r.URL.Path, "status", status, "err", err}
 	if id := r.PathValue("id"); id != "" && strings.Contains(r.URL.Path, "/conversations/") {
 		attrs = append(attrs, "conversation", id)
@@ -170,6 +204,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="baton"`)
 	}
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": baton.ErrorMessage(err)}})
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {

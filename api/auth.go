@@ -25,6 +25,9 @@ func bearer(r *http.Request) string {
 func (s *Server) authenticate(r *http.Request, conversationID string) (baton.Actor, error) {
 	token := bearer(r)
 	if token == "" {
+		if a, ok, err := s.cookieActor(r); ok {
+			return a, err
+		}
 		return baton.Actor{}, baton.Errorf(baton.EUNAUTHORIZED, "missing bearer token (Authorization: Bearer <token>)")
 	}
 	// The admin token may be chosen by the operator, so it has no fixed prefix.

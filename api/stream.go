@@ -24,9 +24,11 @@ type frame struct {
 const pingInterval = 30 * time.Second
 
 func accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	// Streams authenticate with a bearer token, never a cookie, so a page on
-	// another origin (the widget on a customer's site) may open them.
-	return websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	// A stream opened with a bearer token may come from a page on another
+	// origin (the widget on a customer's site). One opened with the inbox's
+	// session cookie must come from Baton's own pages: browsers send cookies
+	// with a WebSocket handshake from any site, and no CSRF header.
+	return websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: bearer(r) != ""})
 }
 
 // conversationStream streams one conversation's new timeline entries and

@@ -12,7 +12,7 @@ import (
 )
 
 const agentColumns = `id, name, email, departments, skills, max_concurrent, status, token_hash, created_at, updated_at,
-	last_assigned_at`
+	last_assigned_at, password_hash`
 
 func scanAgent(row rowScanner) (*baton.Agent, error) {
 	var (
@@ -22,7 +22,7 @@ func scanAgent(row rowScanner) (*baton.Agent, error) {
 		created, updated int64
 	)
 	var lastAssigned sql.NullInt64
-	err := row.Scan(&a.ID, &a.Name, &a.Email, &depts, &skills, &a.MaxConcurrent, &status, &a.TokenHash, &created, &updated, &lastAssigned)
+	err := row.Scan(&a.ID, &a.Name, &a.Email, &depts, &skills, &a.MaxConcurrent, &status, &a.TokenHash, &created, &updated, &lastAssigned, &a.PasswordHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, baton.Errorf(baton.ENOTFOUND, "agent not found")
 	} else if err != nil {
@@ -49,7 +49,7 @@ func agentArgs(a *baton.Agent) ([]any, error) {
 		return nil, err
 	}
 	return []any{a.ID, a.Name, a.Email, string(depts), string(skills), a.MaxConcurrent, string(a.Status), a.TokenHash,
-		micros(a.CreatedAt), micros(a.UpdatedAt), nullMicros(a.LastAssignedAt)}, nil
+		micros(a.CreatedAt), micros(a.UpdatedAt), nullMicros(a.LastAssignedAt), nullBytes(a.PasswordHash)}, nil
 }
 
 func nonNil(s []string) []string {
@@ -66,9 +66,47 @@ func (db *DB) CreateAgent(ctx context.Context, a *baton.Agent) error {
 		return err
 	}
 	return db.do(ctx, func(w *wtx) error {
-		_, err := w.execSQL(`INSERT INTO agents (`+agentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		_, err := w.execSQL(`INSERT INTO agents (`+agentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		if isUnique(err) {
+			return errEmailTaken(a.Email)
+		}
 		return err
 	})
+}
+
+func errEmailTaken(email string) error {
+	return baton.Errorf(baton.ECONFLICT, "another agent already has the email %s", email)
+}
+
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// SetAgentPassword replaces an agent's password hash and ends their
+// browser sessions: a changed password signs out everywhere else.
+func (db *DB) SetAgentPassword(ctx context.Context, id string, hash []byte, at time.Time) error {
+	return db.do(ctx, func(w *wtx) error {
+		res, err := w.execSQL(`UPDATE agents SET password_hash = ?, updated_at = ? WHERE id = ?`, nullBytes(hash), micros(at), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return baton.Errorf(baton.ENOTFOUND, "agent not found")
+		}
+		_, err = w.execSQL(`DELETE FROM sessions WHERE agent_id = ?`, id)
+		return err
+	})
+}
+
+// AgentByEmail finds an agent by email, ignoring case.
+func (db *DB) AgentByEmail(ctx context.Context, email string) (*baton.Agent, error) {
+	if email == "" {
+		return nil, baton.Errorf(baton.ENOTFOUND, "agent not found")
+	}
+	return scanAgent(db.read.QueryRowContext(ctx, `SELECT `+agentColumns+` FROM agents WHERE lower(email) = lower(?) AND email <> ''`, email))
 }
 
 // SetAgentStatus changes an agent's status.
@@ -91,8 +129,12 @@ func (db *DB) SetAgentProfile(ctx context.Context, a *baton.Agent) error {
 	if err != nil {
 		return err
 	}
-	return db.updateAgent(ctx, `UPDATE agents SET name = ?, email = ?, departments = ?, skills = ?, max_concurrent = ?,
+	err = db.updateAgent(ctx, `UPDATE agents SET name = ?, email = ?, departments = ?, skills = ?, max_concurrent = ?,
 		updated_at = ? WHERE id = ?`, a.Name, a.Email, string(depts), string(skills), a.MaxConcurrent, micros(a.UpdatedAt), a.ID)
+	if isUnique(err) {
+		return errEmailTaken(a.Email)
+	}
+	return err
 }
 
 func (db *DB) updateAgent(ctx context.Context, query string, args ...any) error {

@@ -48,6 +48,10 @@ type Config struct {
 		Burst     int     `yaml:"burst"`
 	} `yaml:"public_rate_limit"`
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	Inbox          InboxConfig `yaml:"inbox"`
+	// CannedReplies are prepared answers agents insert in the inbox.
+	CannedReplies []baton.CannedReply `yaml:"canned_replies"`
+	DirectLine    DirectLineConfig    `yaml:"direct_line"`
 	Log            struct {
 		Level  string `yaml:"level"`  // debug, info, warn, error
 		Format string `yaml:"format"` // text or json
@@ -55,6 +59,37 @@ type Config struct {
 
 	// AdminToken comes from BATON_ADMIN_TOKEN or BATON_ADMIN_TOKEN_FILE only.
 	AdminToken string `yaml:"-"`
+}
+
+// InboxConfig is about the agents' inbox at /inbox.
+type InboxConfig struct {
+	// SecureCookies marks the session cookie Secure: set it when Baton is
+	// served over HTTPS by a proxy in front of it.
+	SecureCookies bool `yaml:"secure_cookies"`
+	// DemoAgent, when it has an email, is created at the first start with a
+	// generated password that is printed once, so the inbox can be tried at
+	// once. The demo setup has one; a config with its own departments not.
+	DemoAgent DemoAgentConfig `yaml:"demo_agent"`
+}
+
+// DemoAgentConfig is the demo setup's agent.
+type DemoAgentConfig struct {
+	Name        string   `yaml:"name"`
+	Email       string   `yaml:"email"`
+	Departments []string `yaml:"departments"`
+}
+
+// DirectLineConfig serves the Direct Line 3.0 protocol for Bot Framework
+// Web Chat. It is on when a secret is set (BATON_DIRECT_LINE_SECRET).
+type DirectLineConfig struct {
+	// PublicURL is Baton's address as browsers reach it, for the stream
+	// URLs handed out; by default the request's own host.
+	PublicURL string `yaml:"public_url"`
+	// TokenTTL is how long a Direct Line token lasts (default 30m).
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	// Secrets come from BATON_DIRECT_LINE_SECRET or _FILE only: one, or
+	// several separated by commas while rotating.
+	Secrets []string `yaml:"-"`
 }
 
 // DepartmentConfig is one department in the config file.
@@ -91,6 +126,7 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 		if _, ok := keys["departments"]; ok {
 			c.DefaultDepartment, c.Departments, c.Routing, c.Triggers, c.SensitiveIntents, c.Bot =
 				"", nil, nil, trigger.Config{}, nil, bot.Config{Fallback: defaultFallback}
+			c.CannedReplies, c.Inbox.DemoAgent = nil, DemoAgentConfig{}
 		}
 		if err := decodeYAML(b, &c); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
@@ -136,6 +172,15 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	c.AdminToken = token
 	if c.BotWebhook.Secret, err = secret(getenv, "BATON_BOT_WEBHOOK_SECRET"); err != nil {
 		return nil, err
+	}
+	dl, err := secret(getenv, "BATON_DIRECT_LINE_SECRET")
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range strings.Split(dl, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			c.DirectLine.Secrets = append(c.DirectLine.Secrets, s)
+		}
 	}
 	return &c, c.Validate()
 }
@@ -222,6 +267,37 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Proxies(); err != nil {
 		return err
+	}
+	for _, s := range c.DirectLine.Secrets {
+		if len(s) < 20 {
+			return fmt.Errorf("BATON_DIRECT_LINE_SECRET: each secret must be at least 20 characters")
+		}
+	}
+	if c.DirectLine.TokenTTL < 0 {
+		return fmt.Errorf("config: direct_line.token_ttl must not be negative")
+	}
+	if d := c.Inbox.DemoAgent; d.Email != "" {
+		for _, name := range d.Departments {
+			if !seen[name] {
+				return fmt.Errorf("config: inbox.demo_agent: unknown department %q", name)
+			}
+		}
+	}
+	ids := map[string]bool{}
+	for i, cr := range c.CannedReplies {
+		if cr.Title == "" || cr.Text == "" {
+			return fmt.Errorf("config: canned_replies[%d]: title and text are required", i)
+		}
+		if cr.ID == "" {
+			c.CannedReplies[i].ID = fmt.Sprint(i + 1)
+		}
+		if ids[c.CannedReplies[i].ID] {
+			return fmt.Errorf("config: canned_replies: id %q is used twice", cr.ID)
+		}
+		ids[c.CannedReplies[i].ID] = true
+		if cr.Department != "" && !seen[cr.Department] {
+			return fmt.Errorf("config: canned reply %q: unknown department %q", cr.Title, cr.Department)
+		}
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 20 {
 		return fmt.Errorf("BATON_ADMIN_TOKEN must be at least 20 characters")

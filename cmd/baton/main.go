@@ -25,6 +25,7 @@ import (
 	"github.com/batonhq/baton/hub"
 	"github.com/batonhq/baton/lifecycle"
 	"github.com/batonhq/baton/sqlite"
+	"github.com/batonhq/baton/web"
 )
 
 func main() {
@@ -39,6 +40,9 @@ const usage = `Baton hands conversations between a bot and human agents.
 Usage:
   baton serve [--addr ADDR] [--data DIR] [--config FILE]
   baton admin-token [--data DIR]    replace the admin token and print the new one
+  baton agent-password --email EMAIL [--data DIR]
+                                    set an agent's inbox password: the first line of
+                                    stdin, or a generated one, printed
   baton bench [--conversations N] [--clients N] [--duration D] [--rate R]
 
 Run "baton <command> -h" for a command's flags.
@@ -56,6 +60,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		return bench(args[1:], stdout, stderr)
 	case "admin-token":
 		return adminToken(args[1:], getenv, stdout, stderr)
+	case "agent-password":
+		return agentPassword(args[1:], getenv, os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -162,8 +168,12 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Write
 		Triggers:   p.triggers,
 		Logger:     logger,
 	}
+	if err := createDemoAgent(ctx, db, cfg, stdout); err != nil {
+		db.Close()
+		return nil, err
+	}
 	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: adminHash, Departments: p.departments, Logger: logger,
-		PublicRateLimit: cfg.RateLimit()}
+		PublicRateLimit: cfg.RateLimit(), SecureCookies: cfg.Inbox.SecureCookies, CannedReplies: cfg.CannedReplies}
 	return &app{cfg: cfg, db: db, engine: eng, api: srv, logger: logger}, nil
 }
 
@@ -232,13 +242,23 @@ func adminToken(args []string, getenv func(string) string, stdout, stderr io.Wri
 	return nil
 }
 
+// handler routes the API and the pages.
+func (a *app) handler() http.Handler {
+	mux := http.NewServeMux()
+	api := a.api.Handler()
+	mux.Handle("/api/", api)
+	mux.Handle("/healthz", api)
+	web.New().Register(mux)
+	return mux
+}
+
 // run serves until ctx ends, then shuts down in order: HTTP first, then the
 // background work, then the database.
 func (a *app) run(ctx context.Context, ln net.Listener) error {
 	closing := make(chan struct{})
 	a.api.Closing = closing
 	srv := &http.Server{
-		Handler:           a.api.Handler(),
+		Handler:           a.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
