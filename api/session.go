@@ -204,7 +204,7 @@ type signInFailures struct {
 const (
 	freeSignInFailures        = 5
 	freeSignInFailuresPerAddr = 20
-	maxSignInWait      = 15 * time.Minute
+	maxSignInWait             = 15 * time.Minute
 	// forgetSignInAfter clears a key's failures after this long without one.
 	forgetSignInAfter = time.Hour
 	maxSignInKeys     = 100_000

@@ -47,12 +47,12 @@ type Config struct {
 		PerMinute float64 `yaml:"per_minute"`
 		Burst     int     `yaml:"burst"`
 	} `yaml:"public_rate_limit"`
-	TrustedProxies []string `yaml:"trusted_proxies"`
+	TrustedProxies []string    `yaml:"trusted_proxies"`
 	Inbox          InboxConfig `yaml:"inbox"`
 	// CannedReplies are prepared answers agents insert in the inbox.
 	CannedReplies []baton.CannedReply `yaml:"canned_replies"`
 	DirectLine    DirectLineConfig    `yaml:"direct_line"`
-	Log            struct {
+	Log           struct {
 		Level  string `yaml:"level"`  // debug, info, warn, error
 		Format string `yaml:"format"` // text or json
 	} `yaml:"log"`
