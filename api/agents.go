@@ -142,6 +142,7 @@ func (s *Server) updateAgent(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkProfile(a.Name, a.Email, a.Departments, a.Skills, a.MaxConcurrent); err != nil {
 		return err
 	}
+	s.agentNames.Delete(a.ID)
 	if err := s.Engine.UpdateAgent(r.Context(), a); err != nil {
 		return err
 	}

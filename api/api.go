@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/engine"
@@ -38,6 +39,7 @@ type Server struct {
 	// itself speaks plain HTTP behind a TLS proxy.
 	SecureCookies bool
 	signIns       signInThrottle
+	agentNames    sync.Map // agent id → name, for customers' views
 	// CannedReplies are the agents' prepared answers.
 	CannedReplies []baton.CannedReply
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -44,6 +45,8 @@ type customerConversation struct {
 	QueuePosition  int              `json:"queue_position,omitempty"`
 	// ExpectedWait is what the customer was last told while queued.
 	ExpectedWait *customerWait `json:"expected_wait,omitempty"`
+	// AgentName is the name of the agent talking with the customer.
+	AgentName string `json:"agent_name,omitempty"`
 }
 
 // customerWait is the expected wait as the customer was told it: seconds
@@ -79,6 +82,9 @@ func (s *Server) view(a baton.Actor, c *baton.Conversation, now time.Time) conve
 			}
 			v.Customer.ExpectedWait = cw
 		}
+		if c.Mode == baton.ModeAgent && c.Assignee != "" {
+			v.Customer.AgentName = s.agentName(c.Assignee)
+		}
 	} else {
 		v.Summary = c.Summary(now)
 	}
@@ -87,6 +93,22 @@ func (s *Server) view(a baton.Actor, c *baton.Conversation, now time.Time) conve
 		v.WaitingSeconds = &w
 	}
 	return v
+}
+
+// agentName returns an agent's name for customers' views. Names are
+// cached: they change rarely, and updateAgent forgets the old one.
+func (s *Server) agentName(id string) string {
+	if n, ok := s.agentNames.Load(id); ok {
+		return n.(string)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	a, err := s.Store.Agent(ctx, id)
+	if err != nil {
+		return ""
+	}
+	s.agentNames.Store(id, a.Name)
+	return a.Name
 }
 
 type createConversationRequest struct {

@@ -142,6 +142,11 @@ func TestSignInSessionAndSignOut(t *testing.T) {
 	c := ts.askForPerson(t)
 	b.do(t, "POST", "/api/v1/conversations/"+c.ID+"/messages", map[string]string{"text": "Hi, Dana here."}, true).
 		want(t, http.StatusCreated, nil)
+	// The customer sees who they are talking to.
+	cv := ts.request(t, "GET", "/api/v1/conversations/"+c.ID, c.CustomerToken, nil).object(t)
+	if cv["mode"] != "agent" || cv["agent_name"] != "Dana" {
+		t.Fatalf("customer's view: mode %v, agent_name %v", cv["mode"], cv["agent_name"])
+	}
 
 	var s sessionResp
 	b.do(t, "GET", "/api/v1/session", nil, false).want(t, http.StatusOK, &s)
