@@ -66,8 +66,11 @@ type cardAction struct {
 // channelData carries the client's own id for its message, which Web Chat
 // matches to mark the message sent, and where the activity stands in Baton.
 type channelData struct {
-	ClientActivityID string     `json:"clientActivityID,omitempty"`
-	Baton            *batonData `json:"baton,omitempty"`
+	ClientActivityID string `json:"clientActivityID,omitempty"`
+	// SequenceID orders the transcript in Web Chat, which reads it as a
+	// Unix time in milliseconds (see mapper.at).
+	SequenceID float64    `json:"webchat:sequence-id,omitempty"`
+	Baton      *batonData `json:"baton,omitempty"`
 }
 
 type batonData struct {
@@ -103,8 +106,10 @@ func parseWatermark(v string) (int64, error) {
 	return n, nil
 }
 
-// timestamp formats a time the way activities carry it.
-func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// timestamp formats a time the way activities carry it: RFC 3339 in UTC
+// with a fixed six digits of fraction (Baton keeps microseconds), so that
+// timestamps also sort as strings.
+func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z07:00") }
 
 // mapper turns timeline entries of one conversation into activities.
 type mapper struct {
@@ -115,6 +120,10 @@ type mapper struct {
 	// lastCustomer is the id of the latest customer message mapped, which
 	// the answers after it reply to.
 	lastCustomer string
+	// prevAt and run place the entries of one change in order in time
+	// (see at).
+	prevAt time.Time
+	run    int
 }
 
 // newMapper maps for conversation c as seen by the credential's holder.
@@ -136,22 +145,61 @@ func customerAccount(c *baton.Conversation, cred credential) account {
 	return a
 }
 
+// at is when an entry is said to be written. The entries of one change
+// (the customer's message and the bot's answer) share a time, and Web Chat
+// sorts by time alone, so an answer could show above its question: each
+// entry after the first of a run with the same time is a microsecond later.
+// The next change comes after a durable commit, far more than the few
+// microseconds a run adds. Every entry, seen or not, passes through here in
+// seq order; prime starts a mapper in the middle of a timeline.
+func (m *mapper) at(msg *baton.Message) time.Time {
+	if msg.CreatedAt.Equal(m.prevAt) {
+		m.run++
+	} else {
+		m.prevAt, m.run = msg.CreatedAt, 0
+	}
+	return msg.CreatedAt.Add(time.Duration(m.run) * time.Microsecond)
+}
+
+// maxRun is how far back prime looks for entries of the same change.
+const maxRun = 16
+
+// prime readies the mapper to map the entries after seq after.
+func (m *mapper) prime(ctx context.Context, after int64) error {
+	if after <= 0 {
+		return nil
+	}
+	from := max(0, after-maxRun)
+	msgs, err := m.s.Store.Messages(ctx, m.conversationID, from, int(after-from))
+	if err != nil {
+		return err
+	}
+	for i := range msgs {
+		if msgs[i].Seq <= after {
+			m.at(&msgs[i])
+		}
+	}
+	return nil
+}
+
 // activity maps one entry; ok is false for what the customer does not see
-// as a message (private entries, system events without words).
+// as a message (private entries, system events without words). Entries
+// must come in seq order, from the one after the mapper's start.
 func (m *mapper) activity(ctx context.Context, msg *baton.Message) (activity, bool) {
+	at := m.at(msg)
 	if !msg.VisibleToCustomer() || strings.TrimSpace(msg.Text) == "" {
 		return activity{}, false
 	}
 	a := activity{
 		Type:         "message",
 		ID:           activityID(m.conversationID, msg.Seq),
-		Timestamp:    timestamp(msg.CreatedAt),
+		Timestamp:    timestamp(at),
 		ChannelID:    channelID,
 		Conversation: conversationRef{ID: m.conversationID},
 		Text:         msg.Text,
 		Locale:       m.locale,
-		ChannelData: &channelData{Baton: &batonData{Seq: msg.Seq, Author: msg.Author, Event: msg.Event,
-			Payload: msg.Payload}},
+		ChannelData: &channelData{SequenceID: float64(at.UnixMicro()) / 1000,
+			Baton: &batonData{Seq: msg.Seq, Author: msg.Author, Event: msg.Event, Payload: msg.Payload}},
 	}
 	switch msg.Author {
 	case baton.AuthorCustomer:

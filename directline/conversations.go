@@ -75,7 +75,7 @@ func (s *Server) refreshToken(w http.ResponseWriter, r *http.Request) error {
 	if err := cred.grants(cred.claims.ConversationID, scopeConversation); err != nil {
 		return err
 	}
-	if _, err := s.Engine.Conversation(r.Context(), cred.claims.ConversationID); err != nil {
+	if _, err := s.conversation(r.Context(), cred.claims.ConversationID); err != nil {
 		return err
 	}
 	exp := s.now().Add(s.tokenTTL())
@@ -110,7 +110,7 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request) error
 	if err := cred.grants(id, scopeConversation); err != nil {
 		return err
 	}
-	c, err := s.Engine.Conversation(ctx, id)
+	c, err := s.conversation(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (s *Server) reconnect(w http.ResponseWriter, r *http.Request) error {
 	if _, err := parseWatermark(wm); err != nil {
 		return err
 	}
-	if _, err := s.Engine.Conversation(r.Context(), id); err != nil {
+	if _, err := s.conversation(r.Context(), id); err != nil {
 		return err
 	}
 	var user string
@@ -181,6 +181,20 @@ func (s *Server) openConversation(ctx context.Context, req startRequest) (*baton
 		return nil, err
 	}
 	s.logger().Info("directline conversation opened", "conversation", c.ID, "locale", c.Locale)
+	return c, nil
+}
+
+// conversation returns a conversation a Direct Line client may reach: one
+// on the web channel. A secret grants every conversation, but a customer on
+// WhatsApp or Telegram is not reached by writing through Direct Line.
+func (s *Server) conversation(ctx context.Context, id string) (*baton.Conversation, error) {
+	c, err := s.Engine.Conversation(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Channel != baton.ChannelWeb {
+		return nil, baton.Errorf(baton.ENOTFOUND, "conversation %s is on %s, not reachable through Direct Line", id, c.Channel)
+	}
 	return c, nil
 }
 
@@ -280,7 +294,7 @@ func (s *Server) postActivity(w http.ResponseWriter, r *http.Request) error {
 		return baton.Errorf(baton.EINVALID, "channelData.clientActivityID is longer than %d characters", maxClientIDLength)
 	}
 	ctx := r.Context()
-	c, err := s.Engine.Conversation(ctx, id)
+	c, err := s.conversation(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -307,7 +321,8 @@ func (s *Server) postActivity(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(text) == "" {
 		return baton.Errorf(baton.EINVALID, "text is required")
 	}
-	m, err := s.Engine.CustomerMessage(ctx, id, lifecycle.CustomerInput{Text: text, ClientMessageID: clientID, Payload: payload})
+	m, err := s.Engine.CustomerMessage(ctx, id, lifecycle.CustomerInput{Text: text, ClientMessageID: clientID, Payload: payload,
+		Locale: usableLocale(in.Locale)})
 	if err != nil {
 		return err
 	}
@@ -349,7 +364,7 @@ func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	c, err := s.Engine.Conversation(ctx, id)
+	c, err := s.conversation(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -361,7 +376,11 @@ func (s *Server) listActivities(w http.ResponseWriter, r *http.Request) error {
 	if len(msgs) > 0 {
 		last = msgs[len(msgs)-1].Seq
 	}
-	return writeJSON(w, http.StatusOK, activitySet{Activities: s.newMapper(c, cred).activities(ctx, msgs), Watermark: watermark(last)})
+	m := s.newMapper(c, cred)
+	if err := m.prime(ctx, after); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, activitySet{Activities: m.activities(ctx, msgs), Watermark: watermark(last)})
 }
 
 // upload is where directlinejs sends messages with files, which Baton does
@@ -371,4 +390,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return baton.Errorf(baton.EINVALID, "attachments are not supported; send text")
+}
+
+// usableLocale is the activity's locale if it can be a language tag, else
+// "": a client's odd locale must not cost the customer their message.
+func usableLocale(l string) string {
+	if len(l) > 35 || strings.ContainsAny(l, " \t\n/") {
+		return ""
+	}
+	return l
 }

@@ -47,6 +47,8 @@ type Server struct {
 	// TokenKey signs Direct Line tokens (HMAC-SHA256); at least 32 random bytes.
 	TokenKey []byte
 	// TokenTTL is how long a token is valid (default 30 minutes).
+	// directlinejs refreshes its token every 15 minutes whatever expires_in
+	// says, so a shorter TTL leaves Web Chat with an expired token.
 	TokenTTL time.Duration
 	// PublicURL, if set, is the external base URL streamUrl is built on
 	// (https://chat.example.com); else it comes from the request.

@@ -36,7 +36,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	c, err := s.Engine.Conversation(ctx, id)
+	c, err := s.conversation(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -54,6 +54,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		return nil // Accept has answered the client
 	}
 	defer conn.CloseNow()
+	s.logger().Debug("directline stream opened", "conversation", id, "watermark", last)
+	defer s.logger().Debug("directline stream closed", "conversation", id)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// directlinejs sends an empty message every 20 seconds to notice a
@@ -69,6 +71,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	}()
 
 	m := s.newMapper(c, cred)
+	if err := m.prime(ctx, last); err != nil {
+		if ctx.Err() == nil {
+			s.logger().Error("directline: replay timeline", "conversation", id, "err", err)
+			conn.Close(websocket.StatusInternalError, "could not read the timeline")
+		}
+		return nil
+	}
 	send := func(acts []activity) bool {
 		if len(acts) == 0 {
 			return true
@@ -132,6 +141,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 			}
 			if e.Message.Seq <= last {
 				continue
+			}
+			if e.Message.Seq != last+1 {
+				// An entry went missing between replay and live (it never
+				// should): start over from the watermark rather than skip it.
+				conn.Close(websocket.StatusTryAgainLater, "missed an entry; reconnect")
+				return nil
 			}
 			last = e.Message.Seq
 			if e.Conversation != nil {

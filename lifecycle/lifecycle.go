@@ -247,6 +247,11 @@ type CustomerInput struct {
 	// Payload is the payload of the quick reply the customer tapped.
 	Payload string
 	Handoff *baton.HandoffRequest
+	// Locale is the language the customer's client says they use. It
+	// becomes the conversation's language if the customer has not written
+	// before (a client that learns the language only when the customer
+	// types, such as Bot Framework Web Chat).
+	Locale string
 }
 
 // CustomerMessage appends a customer message and decides what follows:
@@ -259,8 +264,15 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 	if utf8.RuneCountInString(in.Payload) > MaxFieldLength {
 		return nil, baton.Errorf(baton.EINVALID, "payload is longer than %d characters", MaxFieldLength)
 	}
+	if len(in.Locale) > 35 {
+		return nil, baton.Errorf(baton.EINVALID, "locale %q is not a language tag", in.Locale)
+	}
 	s := r.begin(c, now)
 	s.text = in.Text
+	if in.Locale != "" && s.c.LastCustomerAt == nil {
+		s.c.Locale = in.Locale
+		s.t = r.texts(in.Locale)
+	}
 	if s.c.Mode == baton.ModeClosed {
 		s.c.Mode = baton.ModeBot
 		s.system(baton.EventReopened, "Conversation reopened by the customer", false)

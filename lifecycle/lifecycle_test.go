@@ -390,6 +390,40 @@ func TestCustomerMessage(t *testing.T) {
 			},
 		},
 		{
+			name: "bot: the client's locale becomes the conversation's at the first message",
+			conv: conversation(baton.ModeBot),
+			do: func(r *lifecycle.Rules, c *baton.Conversation) (*lifecycle.Decision, error) {
+				return r.CustomerMessage(c, lifecycle.CustomerInput{Text: "שלום", Locale: "he-IL"}, t0)
+			},
+			mode:    baton.ModeBot,
+			entries: []entry{customer("שלום")},
+			effects: effects{AskBot: true},
+			check: func(t *testing.T, _ *baton.Conversation, d *lifecycle.Decision) {
+				if d.Conversation.Locale != "he-IL" {
+					t.Errorf("locale %q, want he-IL", d.Conversation.Locale)
+				}
+			},
+		},
+		{
+			name: "bot: once the customer has written, the locale stays",
+			conv: func() *baton.Conversation {
+				c := conversation(baton.ModeBot)
+				c.LastCustomerAt = &t0
+				return c
+			}(),
+			do: func(r *lifecycle.Rules, c *baton.Conversation) (*lifecycle.Decision, error) {
+				return r.CustomerMessage(c, lifecycle.CustomerInput{Text: "hello", Locale: "nl"}, t0)
+			},
+			mode:    baton.ModeBot,
+			entries: []entry{customer("hello")},
+			effects: effects{AskBot: true},
+			check: func(t *testing.T, before *baton.Conversation, d *lifecycle.Decision) {
+				if d.Conversation.Locale != before.Locale {
+					t.Errorf("locale %q, want %q", d.Conversation.Locale, before.Locale)
+				}
+			},
+		},
+		{
 			name:    "bot: a text trigger hands off to the default department",
 			conv:    conversation(baton.ModeBot),
 			do:      customerTriggers("I want a human", text),

@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/api"
+	"github.com/batonhq/baton/directline"
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/hub"
 	"github.com/batonhq/baton/lifecycle"
@@ -132,7 +135,9 @@ type app struct {
 	db     *sqlite.DB
 	engine *engine.Engine
 	api    *api.Server
-	logger *slog.Logger
+	// directLine is nil unless a Direct Line secret is configured.
+	directLine *directline.Server
+	logger     *slog.Logger
 }
 
 func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Writer) (*app, error) {
@@ -174,7 +179,39 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Write
 	}
 	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: adminHash, Departments: p.departments, Logger: logger,
 		PublicRateLimit: cfg.RateLimit(), SecureCookies: cfg.Inbox.SecureCookies, CannedReplies: cfg.CannedReplies}
-	return &app{cfg: cfg, db: db, engine: eng, api: srv, logger: logger}, nil
+	a := &app{cfg: cfg, db: db, engine: eng, api: srv, logger: logger}
+	if len(cfg.DirectLine.Secrets) > 0 {
+		key, err := directLineKey(ctx, db)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		a.directLine = &directline.Server{Engine: eng, Store: db, Hub: h, TokenKey: key, TokenTTL: cfg.DirectLine.TokenTTL,
+			PublicURL: cfg.DirectLine.PublicURL, Logger: logger}
+		for _, s := range cfg.DirectLine.Secrets {
+			a.directLine.SecretHashes = append(a.directLine.SecretHashes, baton.HashToken(s))
+		}
+	}
+	return a, nil
+}
+
+const directLineKeySetting = "direct_line_token_key"
+
+// directLineKey is the key Direct Line tokens are signed with: random,
+// made at the first start and kept, so tokens outlive a restart.
+func directLineKey(ctx context.Context, db *sqlite.DB) ([]byte, error) {
+	stored, err := db.Setting(ctx, directLineKeySetting)
+	if err != nil {
+		return nil, err
+	}
+	if stored != "" {
+		return hex.DecodeString(stored)
+	}
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, err
+	}
+	return key, db.SetSetting(ctx, directLineKeySetting, hex.EncodeToString(key))
 }
 
 // adminTokenHash returns the hash of the admin token: from the environment,
@@ -248,6 +285,9 @@ func (a *app) handler() http.Handler {
 	api := a.api.Handler()
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
+	if a.directLine != nil {
+		mux.Handle("/v3/directline/", a.directLine.Handler())
+	}
 	web.New().Register(mux)
 	return mux
 }
@@ -257,6 +297,9 @@ func (a *app) handler() http.Handler {
 func (a *app) run(ctx context.Context, ln net.Listener) error {
 	closing := make(chan struct{})
 	a.api.Closing = closing
+	if a.directLine != nil {
+		a.directLine.Closing = closing
+	}
 	srv := &http.Server{
 		Handler:           a.handler(),
 		ReadHeaderTimeout: 10 * time.Second,
