@@ -42,10 +42,10 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// browser starts one headless Chromium for the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+// chromiumOptions are the flags of a headless Chromium on a machine with
+// no outside network: nothing in the background reaches for Google.
+func chromiumOptions(t *testing.T) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -57,18 +57,11 @@ func browser(t *testing.T) context.Context {
 		chromedp.WindowSize(1366, 768),
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
-	t.Cleanup(cancel)
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
 }
 
-// person is one browser context (its own cookies and storage) with one
-// tab, and the errors its pages reported.
+// person is one headless Chromium of its own (its own cookies and
+// storage, as on another machine) with one tab, and the errors its pages
+// reported.
 type person struct {
 	t    *testing.T
 	name string
@@ -78,10 +71,12 @@ type person struct {
 	errors []string
 }
 
-// newPerson opens a tab in a new browser context of the browser.
-func newPerson(t *testing.T, browser context.Context, name string) *person {
+// newPerson starts a browser for one person.
+func newPerson(t *testing.T, name string) *person {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(t)...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
 	p := &person{t: t, name: name, ctx: ctx}
 	chromedp.ListenTarget(ctx, func(ev any) {
@@ -109,7 +104,7 @@ func newPerson(t *testing.T, browser context.Context, name string) *person {
 		}
 	})
 	if err := chromedp.Run(ctx, cdplog.Enable()); err != nil {
-		t.Fatalf("%s: open a tab: %v", name, err)
+		t.Fatalf("%s: start Chromium: %v", name, err)
 	}
 	return p
 }

@@ -61,12 +61,10 @@ func (p *person) setStatus(status string) {
 // TestHandoffInTheBrowser is the whole handoff as two people see it: an
 // agent signed in to the inbox, a customer on the demo page's widget.
 func TestHandoffInTheBrowser(t *testing.T) {
-	b := browser(t)
+	agent := newPerson(t, "agent")
+	customer := newPerson(t, "customer")
 	s := start(t, t.TempDir())
 	email, password := demoAgent(t, s)
-
-	agent := newPerson(t, b, "agent")
-	customer := newPerson(t, b, "customer")
 
 	// A wrong password is refused on the page.
 	agent.run("open the inbox", chromedp.Navigate(s.base+"/inbox/"), chromedp.WaitVisible(`[data-testid=email]`))

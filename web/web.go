@@ -55,11 +55,12 @@ func New() *Pages {
 
 // Register adds the pages' routes to mux:
 //
-//	/            the demo page, a web shop with the chat widget
+//	/            the demo page, a web shop with the chat widget (and /demo.css)
 //	/widget.js   the widget, for a <script> tag on any site
 //	/inbox       the agent inbox
 func (p *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", p.serve("index.html", pageHeaders))
+	mux.HandleFunc("GET /demo.css", p.serve("demo.css", pageHeaders))
 	mux.HandleFunc("GET /widget.js", p.serve("widget.js", widgetHeaders))
 	mux.HandleFunc("GET /inbox", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/inbox/", http.StatusMovedPermanently)
