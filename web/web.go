@@ -4,6 +4,7 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -21,6 +22,7 @@ var static embed.FS
 // file is an embedded asset with its content type and validator.
 type file struct {
 	body []byte
+	gz   []byte // body gzipped, when that is smaller
 	typ  string
 	etag string
 }
@@ -47,7 +49,8 @@ func New() *Pages {
 		if typ == "" {
 			typ = http.DetectContentType(body)
 		}
-		p.files[strings.TrimPrefix(name, "static/")] = file{body: body, typ: typ, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		p.files[strings.TrimPrefix(name, "static/")] = file{body: body, gz: gzipped(body), typ: typ,
+			etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 		return nil
 	})
 	return p
@@ -81,12 +84,40 @@ func (p *Pages) serve(name string, headers func(http.Header)) http.HandlerFunc {
 		h := w.Header()
 		headers(h)
 		h.Set("Content-Type", f.typ)
-		h.Set("ETag", f.etag)
+		h.Add("Vary", "Accept-Encoding")
+		body, etag := f.body, f.etag
+		if f.gz != nil && acceptsGzip(r) {
+			body, etag = f.gz, strings.TrimSuffix(f.etag, `"`)+`-gz"`
+			h.Set("Content-Encoding", "gzip")
+		}
+		h.Set("ETag", etag)
 		// Revalidate every time: a new Baton version must reach agents
 		// without a hard reload, and a 304 costs next to nothing.
 		h.Set("Cache-Control", "no-cache")
-		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.body))
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
 	}
+}
+
+// gzipped compresses an asset once at start; nil if it would not shrink.
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	if buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
 }
 
 // pageHeaders are for Baton's own pages: scripts and connections only to

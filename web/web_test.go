@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -81,5 +82,26 @@ func TestPageHeaders(t *testing.T) {
 		if resp := get(t, ts.URL+p); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", p, resp.StatusCode)
 		}
+	}
+}
+
+func TestGzip(t *testing.T) {
+	ts := serve(t)
+	plain := get(t, ts.URL+"/widget.js", "Accept-Encoding", "identity")
+	body, _ := io.ReadAll(plain.Body)
+	zipped := get(t, ts.URL+"/widget.js", "Accept-Encoding", "gzip, br")
+	if zipped.Header.Get("Content-Encoding") != "gzip" || zipped.Header.Get("ETag") == plain.Header.Get("ETag") {
+		t.Fatalf("gzip answer: %v", zipped.Header)
+	}
+	zr, err := gzip.NewReader(zipped.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, _ := io.ReadAll(zr)
+	if string(unzipped) != string(body) || len(body) == 0 {
+		t.Fatalf("gzipped widget.js differs from the plain one (%d vs %d bytes)", len(unzipped), len(body))
+	}
+	if !strings.Contains(zipped.Header.Get("Vary"), "Accept-Encoding") {
+		t.Error("no Vary: Accept-Encoding")
 	}
 }
