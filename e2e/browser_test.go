@@ -55,7 +55,6 @@ func chromiumOptions(t *testing.T) []chromedp.ExecAllocatorOption {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.WindowSize(1366, 768),
-		chromedp.UserDataDir(t.TempDir()),
 	)
 }
 
@@ -76,7 +75,14 @@ func newPerson(t *testing.T, name string) *person {
 	t.Helper()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(t)...)
 	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(alloc)
+	// chromedp reports CDP events it does not know (newer Chromium) as
+	// errors; they say nothing about the pages.
+	quiet := chromedp.WithErrorf(func(format string, args ...any) {
+		if !strings.Contains(format, "unhandled") {
+			t.Logf(format, args...)
+		}
+	})
+	ctx, cancel := chromedp.NewContext(alloc, quiet)
 	t.Cleanup(cancel)
 	p := &person{t: t, name: name, ctx: ctx}
 	chromedp.ListenTarget(ctx, func(ev any) {

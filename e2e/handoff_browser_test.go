@@ -134,3 +134,52 @@ func TestHandoffInTheBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestHebrewConversationInTheBrowser: a customer writes in Hebrew; the
+// widget and the inbox lay the conversation out right to left, and the
+// agent, online, gets it at once.
+func TestHebrewConversationInTheBrowser(t *testing.T) {
+	agent := newPerson(t, "agent")
+	customer := newPerson(t, "customer")
+	s := start(t, t.TempDir())
+	email, password := demoAgent(t, s)
+	agent.signIn(s.base, email, password, "online")
+
+	customer.run("open the demo page in Hebrew", chromedp.Navigate(s.base+"/?locale=he"), chromedp.WaitReady(`baton-chat`))
+	customer.run("open the widget", chromedp.Evaluate(`window.Baton.open()`, nil))
+	customer.say("אני רוצה לדבר עם נציג")
+	customer.widgetSaw("bot", "האימייל") // the email question, in Hebrew
+	customer.say("noa@example.co.il")
+
+	agent.waitJS("the conversation in Mine", `document.querySelectorAll('[data-testid=mine-list] [data-testid=conversation-row]').length === 1`)
+	agent.run("open it", chromedp.Click(`[data-testid=mine-list] [data-testid=conversation-row]`))
+	agent.inboxSaw("customer", "נציג")
+	agent.run("reply in Hebrew",
+		chromedp.SendKeys(`[data-testid=composer]`, "שלום נועה, כאן אלכס. איך אפשר לעזור?"),
+		chromedp.Click(`[data-testid=send]`))
+	customer.widgetSaw("agent", "איך אפשר לעזור")
+
+	// Right to left where the text is Hebrew, in both pages.
+	var inboxDir, widgetDir, panelDir string
+	agent.eval("direction of the customer's message", `getComputedStyle([...document.querySelectorAll('[data-testid=entry][data-author=customer]')]
+		.find(e => e.textContent.includes("נציג")).querySelector('[dir]') || [...document.querySelectorAll('[data-testid=entry][data-author=customer]')].find(e => e.textContent.includes("נציג"))).direction`, &inboxDir)
+	customer.eval("direction of the agent's message", `getComputedStyle([...document.querySelector("baton-chat").shadowRoot.querySelectorAll('[data-testid=message][data-author=agent]')]
+		.find(e => e.textContent.includes("לעזור")).querySelector('[dir]') || document.body).direction`, &widgetDir)
+	customer.eval("direction of the panel", `getComputedStyle(`+widget(`[data-testid=panel]`)+`).direction`, &panelDir)
+	if inboxDir != "rtl" || widgetDir != "rtl" || panelDir != "rtl" {
+		t.Errorf("directions: inbox message %q, widget message %q, widget panel %q; want rtl", inboxDir, widgetDir, panelDir)
+	}
+	agent.screenshot("inbox-hebrew")
+	customer.screenshot("widget-hebrew")
+
+	// On a phone.
+	agent.run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	customer.run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	agent.screenshot("inbox-hebrew-phone")
+	customer.screenshot("widget-hebrew-phone")
+	for _, p := range []*person{agent, customer} {
+		if errs := p.pageErrors(); len(errs) > 0 {
+			t.Errorf("%s's pages reported errors: %v", p.name, errs)
+		}
+	}
+}
