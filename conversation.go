@@ -130,6 +130,9 @@ type Handoff struct {
 	Missing []string `json:"missing,omitempty"`
 	// Wait is the last expected wait the customer was told while queued.
 	Wait *Wait `json:"wait,omitempty"`
+	// AnsweredAt is when an agent first took the conversation after this
+	// request; nil while nobody has.
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 }
 
 // Wait is an expected wait as told to a queued customer.

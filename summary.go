@@ -21,8 +21,8 @@ type Summary struct {
 	Locale      string            `json:"locale"`
 	Channel     Channel           `json:"channel"`
 	RequestedAt time.Time         `json:"requested_at"`
-	// Waited is from the request until an agent took the conversation, or
-	// until now while nobody has.
+	// Waited is from the request until an agent first took the
+	// conversation, or until now while the customer still waits.
 	Waited Duration `json:"waited_seconds"`
 	// Text is the same in one paragraph, for a notification or a ticket.
 	Text string `json:"text"`
@@ -34,9 +34,16 @@ func (c *Conversation) Summary(now time.Time) *Summary {
 	if h == nil {
 		return nil
 	}
+	// The wait ends when an agent first took the conversation; it goes on
+	// while the customer is still waiting for one.
 	end := now
-	if c.AssignedAt != nil && !c.AssignedAt.Before(h.RequestedAt) {
+	switch {
+	case h.AnsweredAt != nil:
+		end = *h.AnsweredAt
+	case c.AssignedAt != nil && !c.AssignedAt.Before(h.RequestedAt):
 		end = *c.AssignedAt
+	case c.Mode != ModeHandoff && c.Mode != ModeQueued && c.Mode != ModeTicket:
+		end = c.UpdatedAt // nobody took it before it ended
 	}
 	s := &Summary{Trigger: h.Trigger, Reason: h.Reason, Intent: h.Intent, Department: h.Department,
 		Priority: h.Priority, Details: cloneMap(h.Details), Locale: c.Locale, Channel: c.Channel,

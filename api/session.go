@@ -107,14 +107,22 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, sessionView{Agent: newAgentView(a), CSRFToken: csrfToken(c.Value)})
 }
 
-// signOut ends the session and clears its cookie.
+// signOut ends the session and clears its cookie. The agent goes offline:
+// someone who has left the inbox must not be given customers, and the
+// conversations they hold go back to the queue.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.require(r, baton.RoleAgent); err != nil {
+	a, err := s.require(r, baton.RoleAgent)
+	if err != nil {
 		return err
 	}
 	c, err := r.Cookie(sessionCookie)
-	if err != nil {
+	if err != nil || bearer(r) != "" {
 		return baton.Errorf(baton.EINVALID, "signing out needs the session cookie")
+	}
+	if a.Agent.Status != baton.StatusOffline {
+		if _, err := s.Engine.SetAgentStatus(r.Context(), a.Agent, baton.StatusOffline); err != nil {
+			return err
+		}
 	}
 	if err := s.Store.DeleteSession(r.Context(), baton.HashToken(c.Value)); err != nil {
 		return err

@@ -154,8 +154,12 @@ func TestSignInSessionAndSignOut(t *testing.T) {
 		t.Fatalf("session %+v", s)
 	}
 
-	// Signing out ends the session for good, even for someone who kept the cookie.
+	// Signing out ends the session for good, even for someone who kept the
+	// cookie, and takes the agent offline: nobody is assigned to an empty chair.
 	b.do(t, "DELETE", "/api/v1/session", nil, true).want(t, http.StatusNoContent, nil)
+	if ag, err := ts.DB.Agent(ctx, a.ID); err != nil || ag.Status != "offline" {
+		t.Fatalf("after sign-out the agent is %v (%v), want offline", ag.Status, err)
+	}
 	b.do(t, "GET", "/api/v1/agents/me", nil, true).wantError(t, http.StatusUnauthorized, "unauthorized")
 	req, _ := http.NewRequest("GET", ts.URL+"/api/v1/agents/me", nil)
 	req.AddCookie(&http.Cookie{Name: "baton_session", Value: cookie.Value})

@@ -736,6 +736,9 @@ func (r *Rules) Assign(c *baton.Conversation, a *baton.Agent, how AssignHow, now
 	s.c.Survey = baton.SurveyNone
 	if s.c.Handoff != nil {
 		s.c.Handoff.Missing = nil
+		if s.c.Handoff.AnsweredAt == nil {
+			s.c.Handoff.AnsweredAt = &s.now
+		}
 	}
 	switch how {
 	case AssignReply:

@@ -1090,8 +1090,8 @@ func checkAssigned(agent string) func(t *testing.T, before *baton.Conversation, 
 		if c.Assignee != agent || c.LastAgent != agent || c.AssignedAt == nil || !c.AssignedAt.Equal(t0) || !c.LastActivityAt.Equal(t0) {
 			t.Errorf("assignee %q, last agent %q, AssignedAt %v, LastActivityAt %v", c.Assignee, c.LastAgent, c.AssignedAt, c.LastActivityAt)
 		}
-		if c.Survey != baton.SurveyNone || c.Handoff == nil || len(c.Handoff.Missing) != 0 {
-			t.Errorf("survey %q, handoff %+v", c.Survey, c.Handoff)
+		if c.Survey != baton.SurveyNone || c.Handoff == nil || len(c.Handoff.Missing) != 0 || c.Handoff.AnsweredAt == nil {
+			t.Errorf("survey %q, handoff %+v (answered_at must be set)", c.Survey, c.Handoff)
 		}
 	}
 }
@@ -1102,7 +1102,7 @@ func TestAssign(t *testing.T) {
 			checkAssigned("a_1")(t, before, d)
 			c := d.Conversation
 			want := baton.Handoff{Trigger: baton.TriggerAgent, Reason: "an agent joined", Department: dept,
-				Priority: before.Priority, Details: map[string]string{}, RequestedAt: t0}
+				Priority: before.Priority, Details: map[string]string{}, RequestedAt: t0, AnsweredAt: &t0}
 			if !reflect.DeepEqual(*c.Handoff, want) {
 				t.Errorf("handoff\n got %+v\nwant %+v", *c.Handoff, want)
 			}
