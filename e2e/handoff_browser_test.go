@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -182,4 +184,52 @@ func TestHebrewConversationInTheBrowser(t *testing.T) {
 			t.Errorf("%s's pages reported errors: %v", p.name, errs)
 		}
 	}
+}
+
+// TestWidgetSurvivesARestart: the server goes away while the customer
+// types; the widget keeps the message, and once the server is back it is
+// delivered once and answered, and nothing on screen is doubled.
+func TestWidgetSurvivesARestart(t *testing.T) {
+	customer := newPerson(t, "customer")
+	data := t.TempDir()
+	s := start(t, data)
+	customer.run("open the demo page", chromedp.Navigate(s.base+"/"), chromedp.WaitReady(`baton-chat`))
+	customer.run("open the widget", chromedp.Evaluate(`window.Baton.open()`, nil))
+	customer.say("how long does shipping take?")
+	customer.widgetSaw("bot", "")
+	var id string
+	customer.eval("conversation id", `window.Baton.conversationId()`, &id)
+
+	s.stop(t)
+	customer.say("and do you ship to Belgium?")
+	customer.waitJS("the message waiting to be sent", `[...document.querySelector("baton-chat").shadowRoot.querySelectorAll('[data-testid=message][data-pending=true]')]
+		.some(m => m.textContent.includes("Belgium"))`)
+
+	s = startWith(t, data, startOptions{addr: strings.TrimPrefix(s.base, "http://")})
+	customer.waitJS("the message delivered", `[...document.querySelector("baton-chat").shadowRoot.querySelectorAll('[data-testid=message][data-author=customer][data-seq]')]
+		.filter(m => m.textContent.includes("Belgium")).length === 1`)
+	// The bot's answer to it arrives too, and every entry is on screen once.
+	waitFor(t, "the bot's answer stored", func() bool {
+		msgs := s.timeline(t, id, testAdminToken)
+		return len(msgs) > 0 && msgs[len(msgs)-1].Author == "bot"
+	})
+	msgs := s.timeline(t, id, testAdminToken)
+	n := 0
+	for _, m := range msgs {
+		if m.Author == "customer" && strings.Contains(m.Text, "Belgium") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("the message is stored %d times", n)
+	}
+	last := msgs[len(msgs)-1].Seq
+	customer.waitJS("the bot's answer on screen", fmt.Sprintf(`!!document.querySelector("baton-chat").shadowRoot.querySelector('[data-testid=message][data-seq="%d"]')`, last))
+	var dup bool
+	customer.eval("no entry twice", `(() => { const seqs = [...document.querySelector("baton-chat").shadowRoot.querySelectorAll('[data-testid=message][data-seq]')].map(m => m.dataset.seq);
+		return new Set(seqs).size !== seqs.length })()`, &dup)
+	if dup {
+		t.Error("the widget shows an entry twice after reconnecting")
+	}
+	customer.screenshot("after-restart")
 }

@@ -104,6 +104,9 @@ type startOptions struct {
 	// config is the path of a config file; env adds variables.
 	config string
 	env    []string
+	// addr, when set, is the address to listen on (a restart where
+	// browsers already are), instead of a free port.
+	addr string
 }
 
 // start runs the baton binary on dataDir with testAdminToken, waits until
@@ -146,9 +149,13 @@ func startWith(t testing.TB, dataDir string, opts startOptions) *server {
 }
 
 func launch(logDir, dataDir string, opts startOptions) (*server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	addr := opts.addr
+	if addr == "" {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		addr = fmt.Sprintf("127.0.0.1:%d", port)
 	}
 	stdout, err := os.CreateTemp(logDir, "stdout-*.log")
 	if err != nil {
@@ -160,7 +167,6 @@ func launch(logDir, dataDir string, opts startOptions) (*server, error) {
 		return nil, err
 	}
 	defer stderr.Close()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	args := []string{"serve", "--addr", addr, "--data", dataDir}
 	if opts.config != "" {
 		args = append(args, "--config", opts.config)
