@@ -48,3 +48,17 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMatches is the cost of one sign-in attempt at the production
+// work factor: what a guesser pays per password, on top of the throttle.
+func BenchmarkMatches(b *testing.B) {
+	password.Cost = bcrypt.DefaultCost
+	defer func() { password.Cost = bcrypt.MinCost }()
+	h, err := password.Hash("correct horse battery")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		password.Matches(h, "correct horse battery")
+	}
+}
