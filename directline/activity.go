@@ -69,8 +69,11 @@ type channelData struct {
 	ClientActivityID string `json:"clientActivityID,omitempty"`
 	// SequenceID orders the transcript in Web Chat, which reads it as a
 	// Unix time in milliseconds (see mapper.at).
-	SequenceID float64    `json:"webchat:sequence-id,omitempty"`
-	Baton      *batonData `json:"baton,omitempty"`
+	SequenceID float64 `json:"webchat:sequence-id,omitempty"`
+	// PostBack marks a tapped quick reply, as the client posted it: Web
+	// Chat keeps such taps out of the transcript, as with Azure's Direct Line.
+	PostBack bool       `json:"postBack,omitempty"`
+	Baton    *batonData `json:"baton,omitempty"`
 }
 
 type batonData struct {
@@ -205,6 +208,7 @@ func (m *mapper) activity(ctx context.Context, msg *baton.Message) (activity, bo
 	case baton.AuthorCustomer:
 		a.From = m.user
 		a.ChannelData.ClientActivityID = msg.ClientMessageID
+		a.ChannelData.PostBack = msg.Payload != "" // Baton's buttons go out as postBack actions
 		m.lastCustomer = a.ID
 	case baton.AuthorBot:
 		a.From = botAccount
