@@ -187,6 +187,11 @@ type Conversation struct {
 	UnknownStreak int `json:"unknown_streak,omitempty"`
 	// BotState is what the bot remembers (a flow, collected slots).
 	BotState *BotState `json:"bot_state,omitempty"`
+	// ChannelAccount and ChannelUser name the customer on a messaging
+	// channel: the configured account they wrote to and their id on the
+	// platform. One conversation per customer and account, kept for good.
+	ChannelAccount string `json:"channel_account,omitempty"`
+	ChannelUser    string `json:"channel_user,omitempty"`
 
 	CreatedAt      time.Time  `json:"created_at"`
 	UpdatedAt      time.Time  `json:"updated_at"`

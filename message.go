@@ -56,6 +56,15 @@ type Message struct {
 	// Payload is the payload of the quick reply the customer tapped.
 	Payload   string    `json:"payload,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// Delivery is where the entry stands on its way to a customer on a
+	// messaging channel; nil elsewhere.
+	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// Outbound reports whether the entry goes out to the customer on a
+// messaging channel: what they may see, written by someone else.
+func (m *Message) Outbound() bool {
+	return m.VisibleToCustomer() && m.Author != AuthorCustomer && m.Text != ""
 }
 
 // ClientKey names a client message id within a conversation. Each sender
