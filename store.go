@@ -30,6 +30,10 @@ type Change struct {
 	Survey *SurveyResponse
 	// Handled records an agent's finished stretch of work on the conversation.
 	Handled *Handling
+	// Deliveries queue timeline entries of Messages for sending on the
+	// conversation's messaging channel (Seq, Channel, Account, UserID,
+	// NextAttemptAt and UpdatedAt are read); allowed in append-only changes.
+	Deliveries []Delivery
 }
 
 // Handling is one stretch of an agent's work on a conversation, from the
@@ -69,6 +73,19 @@ type Store interface {
 	Messages(ctx context.Context, conversationID string, after int64, limit int) ([]Message, error)
 	// RecentMessages returns the last limit entries the customer can see, in order.
 	RecentMessages(ctx context.Context, conversationID string, limit int) ([]Message, error)
+	// ConversationByChannelUser finds the conversation of a customer on a
+	// messaging channel account.
+	ConversationByChannelUser(ctx context.Context, ch Channel, account, user string) (*Conversation, error)
+	// DueDeliveries returns pending deliveries whose time has come, each the
+	// first pending one of its conversation (the rest wait their turn), with
+	// the entry's author, text and buttons.
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*Outgoing, error)
+	// UpdateDelivery stores a delivery's status, attempts, next attempt,
+	// error and platform id.
+	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// ApplyStatusUpdate moves the delivery the platform names forward (a
+	// status never goes back) and returns it; ENOTFOUND if unknown.
+	ApplyStatusUpdate(ctx context.Context, u StatusUpdate) (*Delivery, error)
 	// IdleAgentConversations returns conversations in agent mode whose last
 	// activity is at or before idleSince.
 	IdleAgentConversations(ctx context.Context, idleSince time.Time, limit int) ([]string, error)

@@ -17,14 +17,18 @@ import (
 var writeStatements = map[string]string{
 	"conversationInsert": `INSERT INTO conversations (id, version, channel, locale, contact, customer_token_hash, mode,
 		department, priority, assignee, handoff, resolution, handoffs, last_agent, survey_step, ticket_id,
-		unknown_streak, created_at, changed_at, queued_at, assigned_at, last_activity_at, bot_state)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
+		unknown_streak, created_at, changed_at, queued_at, assigned_at, last_activity_at, bot_state,
+		channel_account, channel_user)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
+		?24, ?25)
 		ON CONFLICT (id) DO NOTHING`,
 	"conversationUpdate": `UPDATE conversations SET version = ?2, locale = ?4, contact = ?5, mode = ?7,
 		department = ?8, priority = ?9, assignee = ?10, handoff = ?11, resolution = ?12, handoffs = ?13,
 		last_agent = ?14, survey_step = ?15, ticket_id = ?16, unknown_streak = ?17, changed_at = ?19, queued_at = ?20,
 		assigned_at = ?21, last_activity_at = ?22, bot_state = ?23
 		WHERE id = ?1 AND version = ?2 - 1`,
+	"deliveryInsert": `INSERT INTO deliveries (conversation_id, seq, channel, account, user_id, status, next_attempt_at,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
 	"messageInsert":  messageInsert(1),
 	"messageInsert2": messageInsert(2),
 	"messageInsert3": messageInsert(3),
@@ -101,7 +105,8 @@ func conversationArgs(c *baton.Conversation) ([]any, error) {
 	return []any{c.ID, c.Version, string(c.Channel), c.Locale, string(contact), c.CustomerTokenHash, string(c.Mode),
 		c.Department, string(c.Priority), c.Assignee, handoff, c.Resolution, c.Handoffs, c.LastAgent,
 		string(c.Survey), c.TicketID, c.UnknownStreak, micros(c.CreatedAt), micros(c.UpdatedAt),
-		nullMicros(c.QueuedAt), nullMicros(c.AssignedAt), micros(c.LastActivityAt), botState}, nil
+		nullMicros(c.QueuedAt), nullMicros(c.AssignedAt), micros(c.LastActivityAt), botState,
+		c.ChannelAccount, c.ChannelUser}, nil
 }
 
 // Commit applies a change atomically and durably; see baton.Change.
@@ -146,6 +151,11 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 		ch.Assigned != "" || ch.Handled != nil) {
 		return baton.Errorf(baton.EINVALID, "an append-only change carries messages and nothing else")
 	}
+	deliveries := make([][]any, len(ch.Deliveries))
+	for i, d := range ch.Deliveries {
+		at := micros(d.UpdatedAt)
+		deliveries[i] = []any{c.ID, d.Seq, string(d.Channel), d.Account, d.UserID, micros(d.NextAttemptAt), at, at}
+	}
 	return db.do(ctx, func(w *wtx) error {
 		if ch.AppendOnly {
 			// The messages are the whole change; a seq already taken means
@@ -156,14 +166,15 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 				}
 				return fmt.Errorf("store messages of %s: %w", c.ID, err)
 			}
-			return nil
+			return w.insertDeliveries(c.ID, deliveries)
 		}
 		// The compare-and-swap comes first: when it fails nothing is written.
-		stmt := "conversationUpdate"
+		// The channel account and user are set at creation, never changed.
+		stmt, stmtArgs := "conversationUpdate", args[:len(args)-2]
 		if ch.Create {
-			stmt = "conversationInsert"
+			stmt, stmtArgs = "conversationInsert", args
 		}
-		res, err := w.exec(stmt, args...)
+		res, err := w.exec(stmt, stmtArgs...)
 		if err != nil {
 			return fmt.Errorf("store conversation %s: %w", c.ID, err)
 		}
@@ -183,6 +194,9 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 				return errSeqTaken{c.ID}
 			}
 			return fmt.Errorf("store messages of %s: %w", c.ID, err)
+		}
+		if err := w.insertDeliveries(c.ID, deliveries); err != nil {
+			return err
 		}
 		if ticket != nil {
 			if _, err := w.exec("ticketInsert", ticket...); err != nil {
@@ -214,12 +228,22 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 	})
 }
 
+func (w *wtx) insertDeliveries(id string, rows [][]any) error {
+	for _, args := range rows {
+		if _, err := w.exec("deliveryInsert", args...); err != nil {
+			return fmt.Errorf("queue delivery of %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
 // conversationColumns selects a conversation with what follows from its
 // timeline: the last seq, when the last entry and the last customer
 // message were written. Each is one step back from the end of the seq index.
 const conversationColumns = `c.id, c.version, c.channel, c.locale, c.contact, c.customer_token_hash, c.mode, c.department,
 	c.priority, c.assignee, c.handoff, c.resolution, c.handoffs, c.last_agent, c.survey_step, c.ticket_id,
 	c.unknown_streak, c.created_at, c.changed_at, c.queued_at, c.assigned_at, c.last_activity_at, c.bot_state,
+	c.channel_account, c.channel_user,
 	(SELECT seq FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1),
 	(SELECT created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1),
 	(SELECT created_at FROM messages m WHERE m.conversation_id = c.id AND m.author = 'customer' ORDER BY seq DESC LIMIT 1)`
@@ -237,7 +261,7 @@ func scanConversation(row rowScanner) (*baton.Conversation, error) {
 	err := row.Scan(&c.ID, &c.Version, &channel, &c.Locale, &contact, &c.CustomerTokenHash, &mode, &c.Department,
 		&priority, &c.Assignee, &handoff, &c.Resolution, &c.Handoffs, &c.LastAgent, &surveyStep,
 		&c.TicketID, &c.UnknownStreak, &created, &changed, &queued, &assigned, &activity, &botState,
-		&lastSeq, &lastEntry, &lastCustomer)
+		&c.ChannelAccount, &c.ChannelUser, &lastSeq, &lastEntry, &lastCustomer)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, baton.Errorf(baton.ENOTFOUND, "conversation not found")
 	} else if err != nil {

@@ -1,0 +1,131 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton"
+)
+
+// ConversationByChannelUser finds the conversation of a customer on a
+// messaging channel account.
+func (db *DB) ConversationByChannelUser(ctx context.Context, ch baton.Channel, account, user string) (*baton.Conversation, error) {
+	if user == "" {
+		return nil, baton.Errorf(baton.ENOTFOUND, "conversation not found")
+	}
+	return scanConversation(db.read.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations c
+		WHERE channel = ? AND channel_account = ? AND channel_user = ?`, string(ch), account, user))
+}
+
+const deliveryColumns = `d.id, d.conversation_id, d.seq, d.channel, d.account, d.user_id, d.status, d.attempts,
+	d.next_attempt_at, d.error, d.platform_id, d.updated_at`
+
+func scanDelivery(row rowScanner, extra ...any) (*baton.Delivery, error) {
+	var (
+		d               baton.Delivery
+		channel, status string
+		next, updated   int64
+		platformID      sql.NullString
+	)
+	dest := append([]any{&d.ID, &d.ConversationID, &d.Seq, &channel, &d.Account, &d.UserID, &status, &d.Attempts,
+		&next, &d.Error, &platformID, &updated}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, baton.Errorf(baton.ENOTFOUND, "delivery not found")
+		}
+		return nil, err
+	}
+	d.Channel, d.Status, d.PlatformID = baton.Channel(channel), baton.DeliveryStatus(status), platformID.String
+	d.NextAttemptAt, d.UpdatedAt = fromMicros(next), fromMicros(updated)
+	return &d, nil
+}
+
+// DueDeliveries returns pending deliveries whose time has come, each the
+// first pending one of its conversation, so a conversation's messages go
+// out in order even when one of them waits for a retry.
+func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*baton.Outgoing, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+deliveryColumns+`, m.author, m.text, m.buttons
+		FROM deliveries d JOIN messages m ON m.conversation_id = d.conversation_id AND m.seq = d.seq
+		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.status = 'pending' AND e.conversation_id = d.conversation_id AND e.seq < d.seq)
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`, micros(now), limit)
+	return collect(rows, err, func(row rowScanner) (*baton.Outgoing, error) {
+		var author string
+		var buttons sql.NullString
+		out := &baton.Outgoing{}
+		d, err := scanDelivery(row, &author, &out.Text, &buttons)
+		if err != nil {
+			return nil, err
+		}
+		out.Delivery, out.Author = d, baton.Author(author)
+		if buttons.Valid {
+			if err := json.Unmarshal([]byte(buttons.String), &out.Buttons); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	})
+}
+
+// UpdateDelivery stores where a delivery stands after an attempt.
+func (db *DB) UpdateDelivery(ctx context.Context, d *baton.Delivery) error {
+	return db.do(ctx, func(w *wtx) error {
+		res, err := w.execSQL(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, error = ?,
+			platform_id = ?, updated_at = ? WHERE id = ?`, string(d.Status), d.Attempts, micros(d.NextAttemptAt), d.Error,
+			nullString(d.PlatformID), micros(d.UpdatedAt), d.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return baton.Errorf(baton.ENOTFOUND, "delivery not found")
+		}
+		return nil
+	})
+}
+
+// ApplyStatusUpdate moves the named delivery forward and returns it as it
+// now stands. A status that does not move it forward (a late "delivered"
+// after "read", a repeated webhook) changes nothing; the update only
+// applies over the statuses it follows, so two webhooks at once cannot
+// move a delivery back either.
+func (db *DB) ApplyStatusUpdate(ctx context.Context, u baton.StatusUpdate) (*baton.Delivery, error) {
+	find := func() (*baton.Delivery, error) {
+		return scanDelivery(db.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d
+			WHERE d.channel = ? AND d.platform_id = ?`, string(u.Channel), u.PlatformID))
+	}
+	if u.PlatformID == "" {
+		return nil, baton.Errorf(baton.ENOTFOUND, "delivery not found")
+	}
+	d, err := find()
+	if err != nil || !d.Status.Follows(u.Status) {
+		return d, err
+	}
+	var before []any
+	for _, s := range []baton.DeliveryStatus{baton.DeliveryPending, baton.DeliverySent, baton.DeliveryDelivered, baton.DeliveryRead} {
+		if s.Follows(u.Status) {
+			before = append(before, string(s))
+		}
+	}
+	errText := d.Error
+	if u.Status == baton.DeliveryFailed {
+		errText = u.Error
+	}
+	err = db.do(ctx, func(w *wtx) error {
+		_, err := w.execSQL(`UPDATE deliveries SET status = ?, error = ?, updated_at = ?
+			WHERE id = ? AND status IN (`+placeholders(len(before))+`)`,
+			append([]any{string(u.Status), errText, micros(u.At), d.ID}, before...)...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return find()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
