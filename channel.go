@@ -99,6 +99,8 @@ type Outgoing struct {
 	Author   Author
 	Text     string
 	Buttons  []Button
+	// Event is the entry's event: EventTemplate for an agent's template.
+	Event string
 	// Window is the platform's reply window as it stands when sending.
 	Window ReplyWindow
 	// Template, when set, is sent instead of the text: outside WhatsApp's

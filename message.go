@@ -29,6 +29,10 @@ const (
 	EventClosed           = "closed"
 	EventReopened         = "reopened"
 	EventWaitUpdated      = "wait_updated"
+	EventDeliveryFailed   = "delivery_failed" // a message never reached the customer's messaging app
+	// EventTemplate marks an agent's entry that goes out as the
+	// department's approved WhatsApp template, not as its text.
+	EventTemplate = "template"
 )
 
 // Quick-reply payloads Baton understands whatever the bot: the answer to

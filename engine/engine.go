@@ -44,10 +44,14 @@ type Engine struct {
 	Logger *slog.Logger
 	// CacheSize bounds the conversations kept in memory.
 	CacheSize int
+	// Senders send on the messaging channels' accounts, by SenderKey.
+	Senders map[string]baton.Sender
 
 	mu      sync.Mutex
 	cache   map[string]*entry
 	drainMu sync.Mutex
+	// outbox wakes the delivery loop when a change queued deliveries.
+	outbox chan struct{}
 	bots    dispatcher
 	stats   handlingStats
 }
@@ -165,6 +169,7 @@ func (e *Engine) store(ctx context.Context, en *entry, d *lifecycle.Decision, cr
 	}
 	ch := d.Change(prev)
 	ch.Create = create
+	queueDeliveries(ch, d.Conversation, e.now())
 	if err := e.Store.Commit(ctx, ch); err != nil {
 		// The cached state may be stale (another writer); reload next time.
 		en.conv = nil
@@ -172,6 +177,9 @@ func (e *Engine) store(ctx context.Context, en *entry, d *lifecycle.Decision, cr
 	}
 	en.conv = d.Conversation
 	en.remember(d.Entries)
+	if len(ch.Deliveries) > 0 {
+		e.wakeOutbox()
+	}
 	if d.Handled != nil {
 		e.stats.forget(d.Handled.Department)
 	}
@@ -461,6 +469,20 @@ func (e *Engine) AgentMessage(ctx context.Context, a *baton.Agent, id, text, cli
 			return nil, nil
 		}
 		return e.Rules.AgentMessage(c, a, text, clientMessageID, private, e.now())
+	})
+	return e.message(ctx, id, d, err, dup, baton.AuthorAgent)
+}
+
+// AgentTemplate sends the department's approved WhatsApp template for the
+// agent, outside the 24-hour window.
+func (e *Engine) AgentTemplate(ctx context.Context, a *baton.Agent, id, clientMessageID string) (*baton.Message, error) {
+	var dup int64
+	d, err := e.update(ctx, id, func(c *baton.Conversation, en *entry) (*lifecycle.Decision, error) {
+		if seq, ok := en.clientIDs[baton.ClientKey(baton.AuthorAgent, a.ID, clientMessageID)]; ok && clientMessageID != "" {
+			dup = seq
+			return nil, nil
+		}
+		return e.Rules.AgentTemplate(c, a, clientMessageID, e.now())
 	})
 	return e.message(ctx, id, d, err, dup, baton.AuthorAgent)
 }

@@ -75,6 +75,10 @@ type Rules struct {
 	// default one; the handoff keeps the higher of the requested and the
 	// routed priority. nil routes everything to the default department.
 	Route func(c *baton.Conversation, req baton.HandoffRequest, text string) (department string, priority baton.Priority)
+	// Template is the approved WhatsApp template for a conversation's
+	// department and account, for agents outside the 24-hour window; nil
+	// (or a nil func) when none is configured.
+	Template func(c *baton.Conversation) *baton.Template
 }
 
 // Facts are what the engine knows about a department at the moment a
@@ -758,6 +762,11 @@ func (r *Rules) AgentMessage(c *baton.Conversation, a *baton.Agent, text, client
 	if err := checkText(text); err != nil {
 		return nil, err
 	}
+	if !private {
+		if w := c.Window(baton.AuthorAgent, now); !w.Open {
+			return nil, r.windowClosed(c, w)
+		}
+	}
 	d := &Decision{Conversation: c}
 	if !private && !(c.Mode == baton.ModeAgent && c.Assignee == a.ID) {
 		var err error
@@ -775,6 +784,64 @@ func (r *Rules) AgentMessage(c *baton.Conversation, a *baton.Agent, text, client
 	if !private {
 		s.c.LastActivityAt = now
 	}
+	return s.d, nil
+}
+
+// windowClosed is the agent's error when the platform takes no free-form
+// reply: it says why, and what can still be done.
+func (r *Rules) windowClosed(c *baton.Conversation, w baton.ReplyWindow) error {
+	switch {
+	case w.TemplateOnly && r.template(c) != nil:
+		return baton.Errorf(baton.ECONFLICT, "%s; send the department's template instead (\"template\": true)", w.Reason)
+	case w.TemplateOnly:
+		return baton.Errorf(baton.ECONFLICT, "%s, and none is configured for department %q", w.Reason, c.Department)
+	}
+	return baton.Errorf(baton.ECONFLICT, "%s", w.Reason)
+}
+
+func (r *Rules) template(c *baton.Conversation) *baton.Template {
+	if r.Template == nil {
+		return nil
+	}
+	return r.Template(c)
+}
+
+// AgentTemplate sends the department's approved template for the agent:
+// outside WhatsApp's 24-hour window the only way to reach the customer,
+// who can then answer and open the window again. The timeline shows which
+// template went out.
+func (r *Rules) AgentTemplate(c *baton.Conversation, a *baton.Agent, clientMessageID string, now time.Time) (*Decision, error) {
+	t := r.template(c)
+	if t == nil {
+		return nil, baton.Errorf(baton.EINVALID, "no WhatsApp template is configured for department %q", c.Department)
+	}
+	if w := c.Window(baton.AuthorAgent, now); w.Open {
+		return nil, baton.Errorf(baton.ECONFLICT, "the customer service window is open; write a normal reply")
+	}
+	d := &Decision{Conversation: c}
+	if !(c.Mode == baton.ModeAgent && c.Assignee == a.ID) {
+		var err error
+		if d, err = r.Assign(c, a, AssignReply, now); err != nil {
+			return nil, err
+		}
+	}
+	var s *step
+	if d.Unchanged || d.Conversation == c {
+		s = r.begin(c, now)
+	} else {
+		s = &step{r: r, d: d, c: d.Conversation, now: now, t: r.texts(c.Locale)}
+	}
+	s.add(baton.Message{Author: baton.AuthorAgent, AgentID: a.ID, ClientMessageID: clientMessageID, Event: baton.EventTemplate,
+		Text: fmt.Sprintf("[WhatsApp template %s (%s)]", t.Name, t.Language)})
+	s.c.LastActivityAt = now
+	return s.d, nil
+}
+
+// DeliveryFailed notes for the agents that entry seq never reached the
+// customer on their messaging channel, and why.
+func (r *Rules) DeliveryFailed(c *baton.Conversation, seq int64, reason string, now time.Time) (*Decision, error) {
+	s := r.begin(c, now)
+	s.system(baton.EventDeliveryFailed, fmt.Sprintf("Message %d was not delivered on %s: %s", seq, c.Channel.Title(), reason), true)
 	return s.d, nil
 }
 

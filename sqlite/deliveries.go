@@ -48,7 +48,7 @@ func scanDelivery(row rowScanner, extra ...any) (*baton.Delivery, error) {
 // first pending one of its conversation, so a conversation's messages go
 // out in order even when one of them waits for a retry.
 func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*baton.Outgoing, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+deliveryColumns+`, m.author, m.text, m.buttons
+	rows, err := db.read.QueryContext(ctx, `SELECT `+deliveryColumns+`, m.author, m.text, m.buttons, m.event
 		FROM deliveries d JOIN messages m ON m.conversation_id = d.conversation_id AND m.seq = d.seq
 		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.status = 'pending' AND e.conversation_id = d.conversation_id AND e.seq < d.seq)
@@ -57,7 +57,7 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*b
 		var author string
 		var buttons sql.NullString
 		out := &baton.Outgoing{}
-		d, err := scanDelivery(row, &author, &out.Text, &buttons)
+		d, err := scanDelivery(row, &author, &out.Text, &buttons, &out.Event)
 		if err != nil {
 			return nil, err
 		}

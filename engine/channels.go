@@ -1,0 +1,281 @@
+package engine
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/lifecycle"
+)
+
+// Messaging channels: the engine is the adapters' baton.ChannelSink, and
+// it sends what the outbox holds through their baton.Senders.
+
+// Inbound stores a customer's message from a messaging channel, opening
+// the customer's conversation on their first message. It returns once the
+// message is durable; the platform's message id makes a repeated delivery
+// a no-op.
+func (e *Engine) Inbound(ctx context.Context, in baton.Inbound) error {
+	if in.UserID == "" || in.MessageID == "" {
+		return baton.Errorf(baton.EINVALID, "an inbound message needs the customer's and the message's ids")
+	}
+	c, err := e.Store.ConversationByChannelUser(ctx, in.Channel, in.Account, in.UserID)
+	if baton.ErrorCode(err) == baton.ENOTFOUND {
+		c, _, err = e.CreateConversation(ctx, baton.Conversation{Channel: in.Channel, Locale: in.Locale,
+			Contact: baton.Contact{Name: in.Name, Phone: in.Phone}, ChannelAccount: in.Account, ChannelUser: in.UserID})
+		if err != nil {
+			// Two deliveries of the customer's first message at once: the
+			// other created it.
+			if again, err2 := e.Store.ConversationByChannelUser(ctx, in.Channel, in.Account, in.UserID); err2 == nil {
+				c, err = again, nil
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = e.CustomerMessage(ctx, c.ID, lifecycle.CustomerInput{Text: in.Text, ClientMessageID: in.MessageID,
+		Payload: in.Payload, Locale: in.Locale})
+	return err
+}
+
+// StatusUpdate records a platform's report on a message Baton sent, and
+// tells the inbox.
+func (e *Engine) StatusUpdate(ctx context.Context, u baton.StatusUpdate) error {
+	d, err := e.Store.ApplyStatusUpdate(ctx, u)
+	if baton.ErrorCode(err) == baton.ENOTFOUND {
+		// Not ours (sent from elsewhere, or before Baton): nothing to record.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	e.publishDelivery(ctx, d)
+	if d.Status == baton.DeliveryFailed && u.Status == baton.DeliveryFailed {
+		e.deliveryFailed(ctx, d)
+	}
+	return nil
+}
+
+// publishDelivery sends the entry, with its delivery as it now stands, to
+// the streams.
+func (e *Engine) publishDelivery(ctx context.Context, d *baton.Delivery) {
+	if e.Publisher == nil {
+		return
+	}
+	m, err := e.Store.Message(ctx, d.ConversationID, d.Seq)
+	if err != nil {
+		return
+	}
+	c, err := e.Conversation(ctx, d.ConversationID)
+	if err != nil {
+		return
+	}
+	e.Publisher.Publish(baton.Event{Type: baton.EventTypeMessage, Conversation: c, Message: m})
+}
+
+// deliveryFailed notes on the timeline, for the agents, that a message did
+// not reach the customer: a failed send is never silent.
+func (e *Engine) deliveryFailed(ctx context.Context, d *baton.Delivery) {
+	_, err := e.update(ctx, d.ConversationID, func(c *baton.Conversation, _ *entry) (*lifecycle.Decision, error) {
+		return e.Rules.DeliveryFailed(c, d.Seq, d.Error, e.now())
+	})
+	if err != nil {
+		e.logger().Error("note a failed delivery", "conversation", d.ConversationID, "seq", d.Seq, "err", err)
+	}
+}
+
+// queueDeliveries adds to a change the entries that go out on the
+// conversation's messaging channel.
+func queueDeliveries(ch *baton.Change, c *baton.Conversation, now time.Time) {
+	if c.ChannelUser == "" {
+		return
+	}
+	for i := range ch.Messages {
+		if m := &ch.Messages[i]; m.Outbound() {
+			ch.Deliveries = append(ch.Deliveries, baton.Delivery{Seq: m.Seq, Channel: c.Channel, Account: c.ChannelAccount,
+				UserID: c.ChannelUser, NextAttemptAt: now, UpdatedAt: now})
+		}
+	}
+}
+
+// Delivery retries: exponential backoff with jitter from 2 s, at most
+// maxBackoff apart, until MaxDeliveryAttempts (about 2 hours in all).
+const (
+	MaxDeliveryAttempts = 12
+	firstBackoff        = 2 * time.Second
+	maxBackoff          = 30 * time.Minute
+	sendTimeout         = 15 * time.Second
+	deliveryBatch       = 64
+	deliveryWorkers     = 8
+)
+
+// backoff is the wait after the n-th failed attempt: doubling from
+// firstBackoff, with ±25% jitter so retries of many conversations spread.
+func backoff(n int) time.Duration {
+	d := firstBackoff << min(n-1, 20)
+	if d > maxBackoff || d <= 0 {
+		d = maxBackoff
+	}
+	return d - d/4 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// RunDeliveries sends the outbox until ctx ends: at once when a change
+// queues deliveries, and every interval for retries that come due.
+func (e *Engine) RunDeliveries(ctx context.Context, interval time.Duration) {
+	wake := e.outboxWake()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		e.Deliver(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-wake:
+		}
+	}
+}
+
+func (e *Engine) outboxWake() chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.outbox == nil {
+		e.outbox = make(chan struct{}, 1)
+	}
+	return e.outbox
+}
+
+func (e *Engine) wakeOutbox() {
+	select {
+	case e.outboxWake() <- struct{}{}:
+	default: // already woken
+	}
+}
+
+// Deliver sends the deliveries that are due, once. The background loop
+// calls it every tick and whenever a change queued new ones.
+func (e *Engine) Deliver(ctx context.Context) {
+	if len(e.Senders) == 0 {
+		return
+	}
+	// Each round sends the first pending delivery of each conversation, in
+	// parallel across conversations; the next round sends what came next.
+	// Every attempt leaves its delivery done or scheduled later, so the
+	// rounds end when nothing is due.
+	for round := 0; round < 1000 && ctx.Err() == nil; round++ {
+		due, err := e.Store.DueDeliveries(ctx, e.now(), deliveryBatch)
+		if err != nil {
+			e.logger().Error("read the outbox", "err", err)
+			return
+		}
+		if len(due) == 0 {
+			return
+		}
+		sem := make(chan struct{}, deliveryWorkers)
+		var wg sync.WaitGroup
+		var unrecorded atomic.Bool
+		for _, out := range due {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if !e.send(ctx, out) {
+					unrecorded.Store(true)
+				}
+			}()
+		}
+		wg.Wait()
+		if unrecorded.Load() {
+			// The store did not take an outcome: stop here rather than send
+			// the same message again this round; the next tick retries.
+			return
+		}
+	}
+}
+
+// send makes one attempt at a delivery and records the outcome; false if
+// the outcome could not be recorded.
+func (e *Engine) send(ctx context.Context, out *baton.Outgoing) bool {
+	d := out.Delivery
+	log := e.logger().With("conversation", d.ConversationID, "seq", d.Seq, "channel", d.Channel, "account", d.Account)
+	sender := e.Senders[SenderKey(d.Channel, d.Account)]
+	c, err := e.Conversation(ctx, d.ConversationID)
+	if err != nil {
+		log.Error("load conversation for a delivery", "err", err)
+		return false
+	}
+	now := e.now()
+	var platformID string
+	switch {
+	case sender == nil:
+		err = &baton.SendError{Reason: "the " + d.Channel.Title() + " account " + d.Account + " is not configured"}
+	default:
+		out.Window = c.Window(out.Author, now)
+		if out.Event == baton.EventTemplate {
+			if e.Rules.Template != nil {
+				out.Template = e.Rules.Template(c)
+			}
+			if out.Template == nil {
+				err = &baton.SendError{Reason: "no WhatsApp template is configured for department " + c.Department}
+				break
+			}
+		} else if !out.Window.Open {
+			// Accepted inside the window, but retried past its end.
+			err = &baton.SendError{Reason: out.Window.Reason}
+			break
+		}
+		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+		platformID, err = sender.Send(sctx, out)
+		cancel()
+	}
+	d.Attempts++
+	d.UpdatedAt = e.now()
+	var se *baton.SendError
+	switch {
+	case err == nil:
+		d.Status, d.PlatformID, d.Error = baton.DeliverySent, platformID, ""
+	case asSendError(err, &se) && se.Retry && d.Attempts < MaxDeliveryAttempts:
+		wait := backoff(d.Attempts)
+		if se.RetryAfter > wait {
+			wait = se.RetryAfter
+		}
+		d.NextAttemptAt, d.Error = d.UpdatedAt.Add(wait), se.Reason
+		log.Warn("delivery will be retried", "attempt", d.Attempts, "in", wait.Round(time.Second), "err", err)
+	default:
+		d.Status, d.Error = baton.DeliveryFailed, sendReason(err)
+		log.Error("delivery failed", "attempts", d.Attempts, "err", err)
+	}
+	if err := e.Store.UpdateDelivery(ctx, d); err != nil {
+		log.Error("record a delivery", "err", err)
+		return false
+	}
+	if d.Status != baton.DeliveryPending {
+		e.publishDelivery(ctx, d)
+	}
+	if d.Status == baton.DeliveryFailed {
+		e.deliveryFailed(ctx, d)
+	}
+	return true
+}
+
+func asSendError(err error, target **baton.SendError) bool {
+	se, ok := err.(*baton.SendError)
+	if ok {
+		*target = se
+	}
+	return ok
+}
+
+func sendReason(err error) string {
+	if se, ok := err.(*baton.SendError); ok {
+		return se.Reason
+	}
+	return err.Error()
+}
+
+// SenderKey names a channel account among Engine.Senders.
+func SenderKey(ch baton.Channel, account string) string { return string(ch) + "/" + account }

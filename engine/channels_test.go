@@ -1,0 +1,271 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/engine"
+)
+
+// fakeSender is a platform's send API: it records what it was given and
+// answers with the errors queued in fail, then with success.
+type fakeSender struct {
+	mu   sync.Mutex
+	sent []*baton.Outgoing
+	fail []error
+	n    int
+}
+
+func (f *fakeSender) Send(_ context.Context, out *baton.Outgoing) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.fail) > 0 {
+		err := f.fail[0]
+		f.fail = f.fail[1:]
+		return "", err
+	}
+	f.n++
+	cp := *out
+	f.sent = append(f.sent, &cp)
+	return fmt.Sprintf("wamid.out.%d", f.n), nil
+}
+
+func (f *fakeSender) texts() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, o := range f.sent {
+		out = append(out, o.Text)
+	}
+	return out
+}
+
+func (e *env) withSender(ch baton.Channel, account string) *fakeSender {
+	f := &fakeSender{}
+	e.eng.Senders = map[string]baton.Sender{engine.SenderKey(ch, account): f}
+	return f
+}
+
+func (e *env) inbound(tb testing.TB, ch baton.Channel, user, msgID, text string) string {
+	tb.Helper()
+	err := e.eng.Inbound(e.ctx, baton.Inbound{Channel: ch, Account: "main", UserID: user, Name: "Dana", Phone: "+" + user,
+		MessageID: msgID, Text: text, Locale: "en", At: e.clock.Now()})
+	if err != nil {
+		tb.Fatalf("inbound %q: %v", text, err)
+	}
+	c, err := e.db.ConversationByChannelUser(e.ctx, ch, "main", user)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c.ID
+}
+
+func TestInboundIsStoredOnceAndAnswered(t *testing.T) {
+	e := newEnv(t)
+	wa := e.withSender(baton.ChannelWhatsApp, "main")
+	id := e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "when are you open")
+	// The platform delivers it again, to this process and after a restart.
+	if again := e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "when are you open"); again != id {
+		t.Fatalf("the repeated delivery opened conversation %s, want %s", again, id)
+	}
+	restarted := e.newEngine(e.db)
+	if err := restarted.Inbound(e.ctx, baton.Inbound{Channel: baton.ChannelWhatsApp, Account: "main", UserID: "31612345678",
+		MessageID: "wamid.in.1", Text: "when are you open"}); err != nil {
+		t.Fatal(err)
+	}
+	customer := 0
+	for _, m := range e.timeline(t, id) {
+		if m.Author == baton.AuthorCustomer {
+			customer++
+		}
+	}
+	c := e.conv(t, id)
+	if customer != 1 || c.Channel != baton.ChannelWhatsApp || c.ChannelUser != "31612345678" || c.Contact.Phone != "+31612345678" {
+		t.Fatalf("%d customer messages in %+v", customer, c)
+	}
+
+	// The bot's answer goes out through the outbox, once.
+	e.eng.Deliver(e.ctx)
+	e.eng.Deliver(e.ctx)
+	if got := wa.texts(); len(got) != 1 || got[0] != hoursAnswer {
+		t.Fatalf("sent %q, want the bot's answer once", got)
+	}
+	if o := wa.sent[0]; o.Delivery.UserID != "31612345678" || !o.Window.Open {
+		t.Fatalf("outgoing %+v", o)
+	}
+	ms := e.timeline(t, id)
+	answer := ms[len(ms)-1]
+	if answer.Delivery == nil || answer.Delivery.Status != baton.DeliverySent || answer.Delivery.PlatformID != "wamid.out.1" {
+		t.Fatalf("answer's delivery %+v", answer.Delivery)
+	}
+	// WhatsApp reports it read, then (late) delivered: read stays.
+	sub := e.hub.Subscribe(func(ev baton.Event) bool { return ev.Message != nil && ev.Message.Delivery != nil })
+	defer sub.Close()
+	for _, st := range []baton.DeliveryStatus{baton.DeliveryRead, baton.DeliveryDelivered} {
+		if err := e.eng.StatusUpdate(e.ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, Account: "main",
+			PlatformID: "wamid.out.1", Status: st, At: e.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, _ := e.db.Message(e.ctx, id, answer.Seq); m.Delivery.Status != baton.DeliveryRead {
+		t.Fatalf("after read then delivered: %s", m.Delivery.Status)
+	}
+	select {
+	case ev := <-sub.C:
+		if ev.Message.Seq != answer.Seq || ev.Message.Delivery.Status != baton.DeliveryRead {
+			t.Fatalf("published %+v", ev.Message.Delivery)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the inbox was not told the message was read")
+	}
+	// A status for a message Baton never sent is ignored.
+	if err := e.eng.StatusUpdate(e.ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, PlatformID: "wamid.other",
+		Status: baton.DeliveryRead}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDeliveryRetriesInOrderThenFailsVisibly(t *testing.T) {
+	e := newEnv(t)
+	wa := e.withSender(baton.ChannelWhatsApp, "main")
+	id := e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "when are you open")
+	e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.2", "gibberish xyzzy")
+	wa.fail = []error{&baton.SendError{Retry: true, RetryAfter: 90 * time.Second, Reason: "429 too many messages"}}
+
+	e.eng.Deliver(e.ctx)
+	if len(wa.texts()) != 0 {
+		t.Fatalf("sent %q although the first answer waits for its retry", wa.texts())
+	}
+	e.clock.Advance(89 * time.Second)
+	e.eng.Deliver(e.ctx)
+	if len(wa.texts()) != 0 {
+		t.Fatal("retried before the platform's Retry-After")
+	}
+	e.clock.Advance(2 * time.Second)
+	e.eng.Deliver(e.ctx)
+	if got := wa.texts(); len(got) != 2 || got[0] != hoursAnswer || got[1] != fallback {
+		t.Fatalf("after the wait: %q, want both answers in order", got)
+	}
+
+	// A final refusal: failed on the message, and noted for the agents.
+	wa.fail = []error{&baton.SendError{Reason: "131026 message undeliverable"}}
+	e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.3", "when are you open")
+	e.eng.Deliver(e.ctx)
+	ms := e.timeline(t, id)
+	var failed *baton.Message
+	var note *baton.Message
+	for i := range ms {
+		if m := &ms[i]; m.Delivery != nil && m.Delivery.Status == baton.DeliveryFailed {
+			failed = m
+		}
+		if m := &ms[i]; m.Event == baton.EventDeliveryFailed {
+			note = m
+		}
+	}
+	if failed == nil || !strings.Contains(failed.Delivery.Error, "undeliverable") {
+		t.Fatalf("no failed delivery on the timeline: %+v", ms)
+	}
+	if note == nil || !note.Private || !strings.Contains(note.Text, "undeliverable") || !strings.Contains(note.Text, "WhatsApp") {
+		t.Fatalf("agents' note %+v", note)
+	}
+}
+
+func TestDeliveryGivesUpAfterMaxAttempts(t *testing.T) {
+	e := newEnv(t)
+	wa := e.withSender(baton.ChannelTelegram, "main")
+	id := e.inbound(t, baton.ChannelTelegram, "777", "777:1", "when are you open")
+	for range engine.MaxDeliveryAttempts {
+		wa.fail = append(wa.fail, &baton.SendError{Retry: true, Reason: "502 bad gateway"})
+	}
+	for range engine.MaxDeliveryAttempts + 2 {
+		e.eng.Deliver(e.ctx)
+		e.clock.Advance(time.Hour)
+	}
+	ms := e.timeline(t, id)
+	var answer *baton.Message
+	for i := range ms {
+		if ms[i].Author == baton.AuthorBot {
+			answer = &ms[i]
+		}
+	}
+	if answer == nil || answer.Delivery == nil || answer.Delivery.Status != baton.DeliveryFailed ||
+		answer.Delivery.Attempts != engine.MaxDeliveryAttempts || len(wa.texts()) != 0 {
+		t.Fatalf("after %d failures: %+v, sent %q", engine.MaxDeliveryAttempts, answer.Delivery, wa.texts())
+	}
+}
+
+func TestWhatsAppWindowForAgents(t *testing.T) {
+	e := newEnv(t)
+	wa := e.withSender(baton.ChannelWhatsApp, "main")
+	tmpl := &baton.Template{Name: "reopen_conversation", Language: "en_US"}
+	e.eng.Rules.Template = func(c *baton.Conversation) *baton.Template { return tmpl }
+	a := e.addAgent(t, "a_1", "Alex", baton.StatusOnline, 3)
+	id := e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "I want to talk to a human")
+
+	e.clock.Advance(23*time.Hour + 59*time.Minute)
+	if _, err := e.eng.AgentMessage(e.ctx, a, id, "Sorry for the wait!", "r1", false); err != nil {
+		t.Fatalf("at 23:59 a reply is allowed: %v", err)
+	}
+	e.clock.Advance(2 * time.Minute) // 24:01
+	_, err := e.eng.AgentMessage(e.ctx, a, id, "Are you still there?", "r2", false)
+	if baton.ErrorCode(err) != baton.ECONFLICT || !strings.Contains(baton.ErrorMessage(err), "template") {
+		t.Fatalf("at 24:01: %v, want a conflict that points to the template", err)
+	}
+	if _, err := e.eng.AgentMessage(e.ctx, a, id, "customer went quiet", "n1", true); err != nil {
+		t.Fatalf("a private note is always allowed: %v", err)
+	}
+	if _, err := e.eng.AgentTemplate(e.ctx, a, id, "t1"); err != nil {
+		t.Fatal(err)
+	}
+	e.eng.Deliver(e.ctx)
+	var tmplSent *baton.Outgoing
+	for _, o := range wa.sent {
+		if o.Template != nil {
+			tmplSent = o
+		}
+		if strings.Contains(o.Text, "customer went quiet") || strings.Contains(o.Text, "still there") {
+			t.Fatalf("sent %q to the customer", o.Text)
+		}
+	}
+	if tmplSent == nil || tmplSent.Template.Name != "reopen_conversation" || tmplSent.Window.Open {
+		t.Fatalf("template not sent: %+v", wa.sent)
+	}
+
+	// A message accepted inside the window but still failing past its end
+	// is not sent free-form: it fails with the reason.
+	id2 := e.inbound(t, baton.ChannelWhatsApp, "31699999999", "wamid.in.9", "when are you open")
+	wa.fail = []error{&baton.SendError{Retry: true, RetryAfter: 25 * time.Hour, Reason: "503"}}
+	e.eng.Deliver(e.ctx)
+	e.clock.Advance(25 * time.Hour)
+	e.eng.Deliver(e.ctx)
+	ms := e.timeline(t, id2)
+	if d := ms[len(ms)-2].Delivery; d == nil || d.Status != baton.DeliveryFailed || !strings.Contains(d.Error, "24-hour") {
+		t.Fatalf("late delivery: %+v", d)
+	}
+}
+
+func TestMessengerHumanAgentTag(t *testing.T) {
+	e := newEnv(t)
+	fb := e.withSender(baton.ChannelMessenger, "main")
+	a := e.addAgent(t, "a_1", "Alex", baton.StatusOnline, 3)
+	id := e.inbound(t, baton.ChannelMessenger, "psid-1", "m_1", "I want to talk to a human")
+	e.eng.Deliver(e.ctx)
+	e.clock.Advance(30 * time.Hour)
+	if _, err := e.eng.AgentMessage(e.ctx, a, id, "Back with an answer", "r1", false); err != nil {
+		t.Fatal(err)
+	}
+	e.eng.Deliver(e.ctx)
+	last := fb.sent[len(fb.sent)-1]
+	if last.Text != "Back with an answer" || last.Window.Tag != baton.MessengerHumanAgentTag || !last.Window.Open {
+		t.Fatalf("agent reply after 30 h: %+v", last)
+	}
+	e.clock.Advance(7 * 24 * time.Hour)
+	if _, err := e.eng.AgentMessage(e.ctx, a, id, "Hello?", "r2", false); baton.ErrorCode(err) != baton.ECONFLICT {
+		t.Fatalf("after 7 days: %v, want a conflict", err)
+	}
+}
