@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/engine"
@@ -206,6 +207,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="baton"`)
 	}
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": baton.ErrorMessage(err)}})
+}
+
+// now is the engine's clock, so that views (waits, reply windows) agree
+// with the decisions the engine takes.
+func (s *Server) now() time.Time {
+	if s.Engine != nil && s.Engine.Now != nil {
+		return s.Engine.Now()
+	}
+	return time.Now()
 }
 
 func (s *Server) logger() *slog.Logger {

@@ -25,6 +25,12 @@ type conversationView struct {
 	Position int `json:"position,omitempty"`
 	// Summary is the pinned handoff summary for agents.
 	Summary *baton.Summary `json:"summary,omitempty"`
+	// ReplyWindow says whether an agent's reply can reach the customer now,
+	// on channels whose platform limits it (WhatsApp, Messenger).
+	ReplyWindow *baton.ReplyWindow `json:"reply_window,omitempty"`
+	// TemplateAvailable: outside WhatsApp's window, the department has an
+	// approved template to send instead.
+	TemplateAvailable bool `json:"template_available,omitempty"`
 }
 
 // customerConversation is what a customer sees of their conversation: where
@@ -87,6 +93,11 @@ func (s *Server) view(a baton.Actor, c *baton.Conversation, now time.Time) conve
 		}
 	} else {
 		v.Summary = c.Summary(now)
+		if c.Channel == baton.ChannelWhatsApp || c.Channel == baton.ChannelMessenger {
+			w := c.Window(baton.AuthorAgent, now)
+			v.ReplyWindow = &w
+			v.TemplateAvailable = w.TemplateOnly && s.Engine.Rules.Template != nil && s.Engine.Rules.Template(c) != nil
+		}
 	}
 	if c.Mode == baton.ModeQueued && c.QueuedAt != nil {
 		w := int64(now.Sub(*c.QueuedAt) / time.Second)
@@ -141,7 +152,7 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	v := s.view(baton.Actor{Role: baton.RoleCustomer, ConversationID: c.ID}, c, time.Now())
+	v := s.view(baton.Actor{Role: baton.RoleCustomer, ConversationID: c.ID}, c, s.now())
 	v.CustomerToken = token
 	return writeJSON(w, http.StatusCreated, v)
 }
@@ -151,7 +162,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := s.view(a, c, time.Now())
+	v := s.view(a, c, s.now())
 	if c.Mode == baton.ModeQueued {
 		if q, err := s.Engine.Queue(r.Context(), c.Department); err == nil {
 			for i, qc := range q {
@@ -191,7 +202,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := s.now()
 	out := []conversationView{}
 	for _, c := range list {
 		if a.CanSee(c) {
@@ -208,6 +219,9 @@ type postMessageRequest struct {
 	Buttons         []baton.Button `json:"buttons"`
 	// Payload: a customer tapped a quick reply with this payload.
 	Payload string `json:"payload"`
+	// Template: an agent sends the department's approved WhatsApp template
+	// (outside the 24-hour window); text is not used.
+	Template bool `json:"template"`
 	// Intent, Understood and State: an external bot's reply.
 	Intent     string          `json:"intent"`
 	Understood *bool           `json:"understood"`
@@ -240,7 +254,12 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) error {
 		if _, err := s.visibleTo(r, a); err != nil { // authenticated above: check access only
 			return err
 		}
-		m, err := s.Engine.AgentMessage(ctx, a.Agent, id, req.Text, req.ClientMessageID, req.Private)
+		var m *baton.Message
+		if req.Template {
+			m, err = s.Engine.AgentTemplate(ctx, a.Agent, id, req.ClientMessageID)
+		} else {
+			m, err = s.Engine.AgentMessage(ctx, a.Agent, id, req.Text, req.ClientMessageID, req.Private)
+		}
 		if err != nil {
 			return err
 		}
@@ -326,7 +345,7 @@ func (s *Server) requestHandoff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+	return writeJSON(w, http.StatusOK, s.view(a, c, s.now()))
 }
 
 func (s *Server) claim(w http.ResponseWriter, r *http.Request) error {
@@ -338,7 +357,7 @@ func (s *Server) claim(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+	return writeJSON(w, http.StatusOK, s.view(a, c, s.now()))
 }
 
 func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
@@ -356,7 +375,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+	return writeJSON(w, http.StatusOK, s.view(a, c, s.now()))
 }
 
 func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
@@ -390,7 +409,7 @@ func (s *Server) transfer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+	return writeJSON(w, http.StatusOK, s.view(a, c, s.now()))
 }
 
 func (s *Server) close(w http.ResponseWriter, r *http.Request) error {
@@ -406,7 +425,7 @@ func (s *Server) close(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.view(a, c, time.Now()))
+	return writeJSON(w, http.StatusOK, s.view(a, c, s.now()))
 }
 
 func (s *Server) listSurveys(w http.ResponseWriter, r *http.Request) error {
@@ -436,7 +455,7 @@ func (s *Server) queue(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	now := time.Now()
+	now := s.now()
 	out := []conversationView{}
 	for _, d := range slices.Compact(slices.Sorted(slices.Values(depts))) {
 		if a.Agent != nil && !a.Agent.InDepartment(d) {

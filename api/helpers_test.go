@@ -36,6 +36,7 @@ type testServer struct {
 	Client *http.Client
 	DB     *sqlite.DB
 	Hub    *hub.Hub
+	Engine *engine.Engine
 }
 
 // testDepartments are the departments of every test server: both always open.
@@ -107,7 +108,7 @@ func newTestServer(tb testing.TB, opts ...func(*api.Server)) *testServer {
 
 	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024}
 	tb.Cleanup(tr.CloseIdleConnections)
-	return &testServer{URL: hs.URL, Client: &http.Client{Transport: tr, Timeout: time.Minute}, DB: db, Hub: h}
+	return &testServer{URL: hs.URL, Client: &http.Client{Transport: tr, Timeout: time.Minute}, DB: db, Hub: h, Engine: eng}
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers.

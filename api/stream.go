@@ -75,7 +75,7 @@ func (s *Server) conversationStream(w http.ResponseWriter, r *http.Request) erro
 	}
 	cur, err := s.Engine.Conversation(ctx, c.ID)
 	if err == nil {
-		v := s.view(a, cur, time.Now())
+		v := s.view(a, cur, s.now())
 		if wsjson.Write(ctx, conn, frame{Type: baton.EventTypeConversation, ConversationID: c.ID, Conversation: &v}) != nil {
 			return nil
 		}
@@ -173,7 +173,7 @@ func (s *Server) follow(ctx context.Context, conn *websocket.Conn, sub *hub.Subs
 			case e.Message != nil:
 				err = s.sendMessage(ctx, conn, a, e.Message)
 			case e.Conversation != nil:
-				v := s.view(a, e.Conversation, time.Now())
+				v := s.view(a, e.Conversation, s.now())
 				err = wsjson.Write(ctx, conn, frame{Type: e.Type, ConversationID: e.Conversation.ID, Conversation: &v})
 			case e.Agent != nil:
 				err = wsjson.Write(ctx, conn, frame{Type: e.Type, Agent: e.Agent})
