@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/lifecycle"
@@ -21,6 +23,17 @@ import (
 func (e *Engine) Inbound(ctx context.Context, in baton.Inbound) error {
 	if in.UserID == "" || in.MessageID == "" {
 		return baton.Errorf(baton.EINVALID, "an inbound message needs the customer's and the message's ids")
+	}
+	// What the customer sent is stored whatever it is: a platform retries
+	// a refused webhook for days, and the agent must see that they wrote.
+	in.Text = fit(strings.ToValidUTF8(in.Text, "\uFFFD"), lifecycle.MaxTextLength)
+	if strings.TrimSpace(in.Text) == "" {
+		in.Text = "[empty message]"
+	}
+	in.Payload = fit(in.Payload, lifecycle.MaxFieldLength)
+	in.Name, in.Phone = fit(in.Name, lifecycle.MaxFieldLength), fit(in.Phone, lifecycle.MaxFieldLength)
+	if len(in.Locale) > 35 {
+		in.Locale = ""
 	}
 	c, err := e.Store.ConversationByChannelUser(ctx, in.Channel, in.Account, in.UserID)
 	if baton.ErrorCode(err) == baton.ENOTFOUND {
@@ -217,7 +230,7 @@ func (e *Engine) send(ctx context.Context, out *baton.Outgoing) bool {
 		out.Window = c.Window(out.Author, now)
 		if out.Event == baton.EventTemplate {
 			if e.Rules.Template != nil {
-				out.Template = e.Rules.Template(c)
+				out.Template = renderTemplate(e.Rules.Template(c), c)
 			}
 			if out.Template == nil {
 				err = &baton.SendError{Reason: "no WhatsApp template is configured for department " + c.Department}
@@ -279,3 +292,25 @@ func sendReason(err error) string {
 
 // SenderKey names a channel account among Engine.Senders.
 func SenderKey(ch baton.Channel, account string) string { return string(ch) + "/" + account }
+
+// renderTemplate fills {customer_name} in a template's parameters.
+func renderTemplate(t *baton.Template, c *baton.Conversation) *baton.Template {
+	if t == nil {
+		return nil
+	}
+	r := *t
+	r.Params = make([]string, len(t.Params))
+	for i, p := range t.Params {
+		r.Params[i] = strings.ReplaceAll(p, "{customer_name}", c.Contact.Name)
+	}
+	return &r
+}
+
+// fit cuts s to at most n characters, ending a cut text with "…".
+func fit(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

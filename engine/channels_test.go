@@ -269,3 +269,27 @@ func TestMessengerHumanAgentTag(t *testing.T) {
 		t.Fatalf("after 7 days: %v, want a conflict", err)
 	}
 }
+
+func TestInboundStoresWhateverArrives(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("a", 9000)
+	for i, text := range []string{long, "  ", "bad \xff utf8"} {
+		if err := e.eng.Inbound(e.ctx, baton.Inbound{Channel: baton.ChannelTelegram, Account: "main", UserID: "42",
+			MessageID: fmt.Sprintf("42:%d", i), Text: text, Payload: strings.Repeat("p", 2000), Locale: strings.Repeat("x", 40)}); err != nil {
+			t.Fatalf("message %d refused: %v", i, err)
+		}
+	}
+	c, _ := e.db.ConversationByChannelUser(e.ctx, baton.ChannelTelegram, "main", "42")
+	var got []string
+	for _, m := range e.timeline(t, c.ID) {
+		if m.Author == baton.AuthorCustomer {
+			got = append(got, m.Text)
+		}
+	}
+	if len(got) != 3 || !strings.HasSuffix(got[0], "…") || len([]rune(got[0])) != 8000 || got[1] != "[empty message]" || got[2] != "bad \uFFFD utf8" {
+		t.Fatalf("stored %d messages: %.20q…", len(got), got)
+	}
+	if err := e.eng.Inbound(e.ctx, baton.Inbound{Channel: baton.ChannelTelegram, Account: "main", UserID: "42", Text: "x"}); baton.ErrorCode(err) != baton.EINVALID {
+		t.Fatalf("no message id: %v", err)
+	}
+}

@@ -52,8 +52,8 @@ type Engine struct {
 	drainMu sync.Mutex
 	// outbox wakes the delivery loop when a change queued deliveries.
 	outbox chan struct{}
-	bots    dispatcher
-	stats   handlingStats
+	bots   dispatcher
+	stats  handlingStats
 }
 
 // entry is one conversation in memory. mu serialises the events of that
