@@ -52,7 +52,10 @@ type Config struct {
 	// CannedReplies are prepared answers agents insert in the inbox.
 	CannedReplies []baton.CannedReply `yaml:"canned_replies"`
 	DirectLine    DirectLineConfig    `yaml:"direct_line"`
-	Log           struct {
+	// Channels are the messaging-channel accounts (WhatsApp, Messenger,
+	// Telegram); their secrets may come from the environment or files.
+	Channels ChannelsConfig `yaml:"channels"`
+	Log      struct {
 		Level  string `yaml:"level"`  // debug, info, warn, error
 		Format string `yaml:"format"` // text or json
 	} `yaml:"log"`
@@ -173,6 +176,9 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	if c.BotWebhook.Secret, err = secret(getenv, "BATON_BOT_WEBHOOK_SECRET"); err != nil {
 		return nil, err
 	}
+	if err := c.Channels.resolveSecrets(getenv); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	dl, err := secret(getenv, "BATON_DIRECT_LINE_SECRET")
 	if err != nil {
 		return nil, err
@@ -253,7 +259,11 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("config: department %q: handling_time must not be negative", d.Name)
 		}
 	}
-	if _, err := c.build(); err != nil {
+	p, err := c.build()
+	if err != nil {
+		return err
+	}
+	if _, err := c.Channels.build(p.byName, nil); err != nil {
 		return err
 	}
 	if c.DefaultDepartment == "" {

@@ -137,6 +137,7 @@ type app struct {
 	api    *api.Server
 	// directLine is nil unless a Direct Line secret is configured.
 	directLine *directline.Server
+	channels   *channels
 	logger     *slog.Logger
 }
 
@@ -155,6 +156,11 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Write
 		db.Close()
 		return nil, err
 	}
+	chans, err := cfg.Channels.build(p.byName, logger)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	h := hub.New()
 	eng := &engine.Engine{
 		Store: db,
@@ -165,7 +171,9 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Write
 			UnknownLimit:      cfg.UnknownLimit,
 			Sensitive:         func(intent string) bool { return p.sensitive[intent] },
 			Route:             p.router.Route,
+			Template:          chans.template,
 		},
+		Senders:    chans.senders,
 		Publisher:  h,
 		Bot:        p.bot,
 		RemoteBot:  p.remoteBot,
@@ -179,7 +187,7 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Write
 	}
 	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: adminHash, Departments: p.departments, Logger: logger,
 		PublicRateLimit: cfg.RateLimit(), SecureCookies: cfg.Inbox.SecureCookies, CannedReplies: cfg.CannedReplies}
-	a := &app{cfg: cfg, db: db, engine: eng, api: srv, logger: logger}
+	a := &app{cfg: cfg, db: db, engine: eng, api: srv, channels: chans, logger: logger}
 	if len(cfg.DirectLine.Secrets) > 0 {
 		key, err := directLineKey(ctx, db)
 		if err != nil {
@@ -288,6 +296,7 @@ func (a *app) handler() http.Handler {
 	if a.directLine != nil {
 		mux.Handle("/v3/directline/", a.directLine.Handler())
 	}
+	a.channels.register(mux, a.engine, a.logger)
 	web.New().Register(mux)
 	return mux
 }
@@ -310,7 +319,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	// answered) but does not wait for WebSocket streams: end those.
 	srv.RegisterOnShutdown(func() { close(closing) })
 	workCtx, stopWork := context.WithCancel(context.Background())
-	workDone := make(chan struct{})
+	workDone, outboxDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(workDone)
 		names := make([]string, len(a.cfg.Departments))
@@ -318,6 +327,10 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 			names[i] = d.Name
 		}
 		a.engine.Run(workCtx, time.Second, names)
+	}()
+	go func() {
+		defer close(outboxDone)
+		a.engine.RunDeliveries(workCtx, time.Second)
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -335,6 +348,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	}
 	stopWork()
 	<-workDone
+	<-outboxDone
 	a.engine.Wait() // bot answers in flight are stored before the database closes
 	if e := a.db.Close(); e != nil && err == nil {
 		err = e
