@@ -164,8 +164,19 @@ func (c *ChannelsConfig) build(departments map[string]*baton.Department, logger 
 		seen[kind+"/"+name] = true
 		return nil
 	}
+	ids := map[string]string{} // a platform's id of an account → its name
+	sameID := func(kind, id, name string) error {
+		if other, ok := ids[kind+"/"+id]; ok {
+			return fmt.Errorf("config: channels.%s %q and %q have the same id %s", kind, other, name, id)
+		}
+		ids[kind+"/"+id] = name
+		return nil
+	}
 	for _, a := range c.WhatsApp {
 		if err := unique("whatsapp", a.Name); err != nil {
+			return nil, err
+		}
+		if err := sameID("whatsapp", a.PhoneNumberID, a.Name); err != nil {
 			return nil, err
 		}
 		acc, err := whatsapp.New(whatsapp.Config{Name: a.Name, PhoneNumberID: a.PhoneNumberID, AppSecret: a.AppSecret.Value,
@@ -187,6 +198,9 @@ func (c *ChannelsConfig) build(departments map[string]*baton.Department, logger 
 	}
 	for _, a := range c.Messenger {
 		if err := unique("messenger", a.Name); err != nil {
+			return nil, err
+		}
+		if err := sameID("messenger", a.PageID, a.Name); err != nil {
 			return nil, err
 		}
 		acc, err := messenger.New(messenger.Config{Name: a.Name, PageID: a.PageID, AppSecret: a.AppSecret.Value,

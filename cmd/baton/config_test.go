@@ -63,6 +63,17 @@ func TestLoadConfigErrors(t *testing.T) {
 		"bad bot":              {file: "departments: [{name: a}]\ndefault_department: a\nbot: {fallback: hi, intents: [{name: x}]}", want: "bot"},
 		"bad bot department":   {file: "departments: [{name: a}]\ndefault_department: a\nbot: {fallback: hi, intents: [{name: x, answer: y, examples: {en: [z]}, department: b}]}", want: `unknown department "b"`},
 		"bad webhook":          {file: "departments: [{name: a}]\ndefault_department: a\nbot_webhook: {url: 'ftp://x', format: rasa}", want: "bot_webhook"},
+		"channel secret env unset": {file: "channels: {telegram: [{name: b, bot_token: {env: TG_TOKEN}, secret_token: s3cret}]}",
+			want: `channels.telegram "b": bot_token: environment variable TG_TOKEN is empty`},
+		"channel secret missing": {file: "channels: {telegram: [{name: b, secret_token: s3cret}]}", want: `bot_token is required`},
+		"channel secret both":    {file: "channels: {telegram: [{name: b, bot_token: {env: X, file: /y}, secret_token: s}]}", want: "exactly one"},
+		"channel secret file":    {file: "channels: {telegram: [{name: b, bot_token: {file: /nonexistent/token}, secret_token: s}]}", want: "/nonexistent/token"},
+		"channel twice": {file: "channels: {telegram: [{name: b, bot_token: '1:a', secret_token: s}, {name: b, bot_token: '2:b', secret_token: s}]}",
+			want: `"b" is defined twice`},
+		"same page twice": {env: map[string]string{"S": "x"}, file: `channels: {messenger: [{name: a, page_id: "1", app_secret: {env: S}, verify_token: {env: S}, page_access_token: {env: S}}, {name: b, page_id: "1", app_secret: {env: S}, verify_token: {env: S}, page_access_token: {env: S}}]}`,
+			want: "have the same id 1"},
+		"template unknown department": {env: map[string]string{"S": "x"}, file: `channels: {whatsapp: [{name: m, phone_number_id: "1", app_secret: {env: S}, verify_token: {env: S}, access_token: {env: S}, templates: {nope: {name: t, language: en}}}]}`,
+			want: `template for unknown department "nope"`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -136,5 +147,29 @@ func TestRateLimitConfig(t *testing.T) {
 	os.WriteFile(path, []byte("trusted_proxies: [\"not-an-ip\"]\n"), 0o600)
 	if _, err := LoadConfig(path, env(nil)); err == nil || !strings.Contains(err.Error(), "trusted_proxies") {
 		t.Fatalf("bad proxy: %v", err)
+	}
+}
+
+func TestChannelSecretsFromEnvAndFiles(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "page_token")
+	os.WriteFile(tokenFile, []byte("EAApage\n"), 0o600)
+	path := filepath.Join(dir, "baton.yaml")
+	os.WriteFile(path, []byte(`
+channels:
+  messenger:
+    - name: shop-page
+      page_id: "1234567890"
+      app_secret: {env: FB_APP_SECRET}
+      verify_token: plain-verify
+      page_access_token: {file: `+tokenFile+`}
+`), 0o600)
+	cfg, err := LoadConfig(path, env(map[string]string{"FB_APP_SECRET": "from-env"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Channels.Messenger[0]
+	if m.AppSecret.Value != "from-env" || m.VerifyToken.Value != "plain-verify" || m.PageAccessToken.Value != "EAApage" {
+		t.Fatalf("secrets: %q %q %q", m.AppSecret.Value, m.VerifyToken.Value, m.PageAccessToken.Value)
 	}
 }
