@@ -132,11 +132,15 @@ func (e *SendError) Error() string {
 	return "send failed: " + e.Reason
 }
 
-// StatusUpdate is a platform's report on a message Baton sent.
+// StatusUpdate is a platform's report on a message Baton sent, or, with
+// no PlatformID, on every message sent to UserID up to Before (Messenger
+// reports "read" as such a watermark).
 type StatusUpdate struct {
 	Channel    Channel
 	Account    string
 	PlatformID string
+	UserID     string
+	Before     time.Time
 	Status     DeliveryStatus
 	// Error is the platform's reason for a failure.
 	Error string

@@ -86,6 +86,9 @@ type Store interface {
 	// ApplyStatusUpdate moves the delivery the platform names forward (a
 	// status never goes back) and returns it; ENOTFOUND if unknown.
 	ApplyStatusUpdate(ctx context.Context, u StatusUpdate) (*Delivery, error)
+	// ApplyWatermark moves forward every delivery to u.UserID on the
+	// account queued at or before u.Before, and returns those it moved.
+	ApplyWatermark(ctx context.Context, u StatusUpdate) ([]*Delivery, error)
 	// IdleAgentConversations returns conversations in agent mode whose last
 	// activity is at or before idleSince.
 	IdleAgentConversations(ctx context.Context, idleSince time.Time, limit int) ([]string, error)

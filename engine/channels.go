@@ -58,6 +58,13 @@ func (e *Engine) Inbound(ctx context.Context, in baton.Inbound) error {
 // StatusUpdate records a platform's report on a message Baton sent, and
 // tells the inbox.
 func (e *Engine) StatusUpdate(ctx context.Context, u baton.StatusUpdate) error {
+	if u.PlatformID == "" {
+		moved, err := e.Store.ApplyWatermark(ctx, u)
+		for _, d := range moved {
+			e.publishDelivery(ctx, d)
+		}
+		return err
+	}
 	d, err := e.Store.ApplyStatusUpdate(ctx, u)
 	if baton.ErrorCode(err) == baton.ENOTFOUND {
 		// Not ours (sent from elsewhere, or before Baton): nothing to record.

@@ -293,3 +293,28 @@ func TestInboundStoresWhateverArrives(t *testing.T) {
 		t.Fatalf("no message id: %v", err)
 	}
 }
+
+func TestMessengerReadWatermark(t *testing.T) {
+	e := newEnv(t)
+	e.withSender(baton.ChannelMessenger, "main")
+	id := e.inbound(t, baton.ChannelMessenger, "psid-1", "m_1", "when are you open")
+	e.eng.Deliver(e.ctx)
+	watermark := e.clock.Now()
+	e.clock.Advance(time.Minute)
+	e.inbound(t, baton.ChannelMessenger, "psid-1", "m_2", "when are you open")
+	e.eng.Deliver(e.ctx)
+	// Messenger: the customer read everything sent up to the watermark.
+	if err := e.eng.StatusUpdate(e.ctx, baton.StatusUpdate{Channel: baton.ChannelMessenger, Account: "main", UserID: "psid-1",
+		Before: watermark, Status: baton.DeliveryRead, At: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	var statuses []baton.DeliveryStatus
+	for _, m := range e.timeline(t, id) {
+		if m.Delivery != nil {
+			statuses = append(statuses, m.Delivery.Status)
+		}
+	}
+	if len(statuses) != 2 || statuses[0] != baton.DeliveryRead || statuses[1] != baton.DeliverySent {
+		t.Fatalf("statuses %v, want the first read and the later one still sent", statuses)
+	}
+}

@@ -217,9 +217,16 @@ func (h *webhook) deliver(r *http.Request, a *Account, events []event) error {
 				return err
 			}
 		case ev.Read != nil:
-			// See Webhook: nothing in baton.StatusUpdate can say "every
-			// message to this customer before the watermark".
-			a.logger.Debug("messenger: read receipt not passed on", "watermark", ev.Read.Watermark)
+			// Messenger says "read" as a watermark: every message to this
+			// customer sent before it.
+			u := baton.StatusUpdate{Channel: baton.ChannelMessenger, Account: a.name, UserID: ev.Read.UserID,
+				Before: ev.Read.Watermark, Status: baton.DeliveryRead, At: ev.Read.Watermark}
+			if u.At.IsZero() {
+				u.At = h.now()
+			}
+			if err := h.sink.StatusUpdate(ctx, u); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

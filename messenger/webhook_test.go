@@ -142,14 +142,18 @@ func TestWebhookEvents(t *testing.T) {
 			delivered("shop-page", "m_sent_by_baton_1", 1735726020456),
 			delivered("shop-page", "m_sent_by_baton_2", 1735726020456),
 		}},
-		{file: "read.json"},
+		// "read" is a watermark: every message to the customer sent before it.
+		{file: "read.json", statuses: []baton.StatusUpdate{{Channel: baton.ChannelMessenger, Account: "shop-page",
+			UserID: customer, Before: ms(1735726080456), At: ms(1735726080456), Status: baton.DeliveryRead}}},
 		{file: "batch.json",
 			inbound: []baton.Inbound{
 				shop(baton.Inbound{MessageID: "m_batch_1", Text: "first", At: ms(1735726140100)}),
 				shop(baton.Inbound{MessageID: "m_batch_2", Text: "second", At: ms(1735726140300)}),
 				{Channel: baton.ChannelMessenger, Account: "help-page", UserID: otherCustomer, MessageID: "m_batch_3", Text: "Opening hours", Payload: "faq:hours", At: ms(1735726140400)},
 			},
-			statuses: []baton.StatusUpdate{delivered("shop-page", "m_sent_by_baton_3", 1735726140200)},
+			statuses: []baton.StatusUpdate{delivered("shop-page", "m_sent_by_baton_3", 1735726140200),
+				{Channel: baton.ChannelMessenger, Account: "help-page", UserID: otherCustomer, Before: ms(1735726140450),
+					At: ms(1735726140450), Status: baton.DeliveryRead}},
 		},
 		{file: "unknown_page.json", inbound: []baton.Inbound{
 			shop(baton.Inbound{MessageID: "m_known", Text: "for the shop", At: ms(1735726200200)}),

@@ -129,3 +129,33 @@ func (db *DB) ApplyStatusUpdate(ctx context.Context, u baton.StatusUpdate) (*bat
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
+
+// ApplyWatermark moves forward every sent delivery to a customer queued at
+// or before the watermark, for platforms that report "read" that way.
+func (db *DB) ApplyWatermark(ctx context.Context, u baton.StatusUpdate) ([]*baton.Delivery, error) {
+	var before []any
+	for _, s := range []baton.DeliveryStatus{baton.DeliverySent, baton.DeliveryDelivered, baton.DeliveryRead} {
+		if s.Follows(u.Status) {
+			before = append(before, string(s))
+		}
+	}
+	if u.UserID == "" || len(before) == 0 {
+		return nil, nil
+	}
+	where := `channel = ? AND account = ? AND user_id = ? AND created_at <= ? AND status IN (` + placeholders(len(before)) + `)`
+	args := append([]any{string(u.Channel), u.Account, u.UserID, micros(u.Before)}, before...)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d WHERE `+where, args...)
+	moved, err := collect(rows, err, func(r rowScanner) (*baton.Delivery, error) { return scanDelivery(r) })
+	if err != nil || len(moved) == 0 {
+		return nil, err
+	}
+	err = db.do(ctx, func(w *wtx) error {
+		_, err := w.execSQL(`UPDATE deliveries SET status = ?, updated_at = ? WHERE `+where,
+			append([]any{string(u.Status), micros(u.At)}, args...)...)
+		return err
+	})
+	for _, d := range moved {
+		d.Status, d.UpdatedAt = u.Status, u.At
+	}
+	return moved, err
+}
