@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -73,5 +77,31 @@ func TestDemoAgentAndPasswordCommand(t *testing.T) {
 	a, _ = db.AgentByEmail(ctx, m[1])
 	if pw := strings.TrimSpace(gen.String()); pw == "" || !password.Matches(a.PasswordHash, pw) || password.Matches(a.PasswordHash, m[2]) {
 		t.Fatalf("after agent-password the generated %q must be the password, not the demo one", pw)
+	}
+}
+
+func TestTelegramWebhookCommand(t *testing.T) {
+	var got map[string]any
+	var path string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path = r.URL.Path
+		json.NewDecoder(r.Body).Decode(&got)
+		io.WriteString(w, `{"ok":true,"result":true,"description":"Webhook was set"}`)
+	}))
+	defer api.Close()
+	cfg := filepath.Join(t.TempDir(), "baton.yaml")
+	os.WriteFile(cfg, []byte("channels: {telegram: [{name: shop-bot, bot_token: {env: TG}, secret_token: s3cret-token, api_base: "+api.URL+"}]}"), 0o600)
+	var out bytes.Buffer
+	if err := run([]string{"telegram-webhook", "--config", cfg, "--url", "https://chat.example.com/"}, env(map[string]string{"TG": "123:abc"}), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if path != "/bot123:abc/setWebhook" || got["url"] != "https://chat.example.com/webhooks/telegram/shop-bot" || got["secret_token"] != "s3cret-token" {
+		t.Fatalf("setWebhook %s %v", path, got)
+	}
+	if !strings.Contains(out.String(), "shop-bot: webhook set") {
+		t.Fatalf("printed %q", out.String())
+	}
+	if err := run([]string{"telegram-webhook", "--config", cfg, "--url", "http://insecure"}, env(map[string]string{"TG": "123:abc"}), io.Discard, io.Discard); err == nil {
+		t.Fatal("an http:// URL was accepted")
 	}
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -257,4 +260,44 @@ func (ch *channels) register(mux *http.ServeMux, sink baton.ChannelSink, logger 
 	for name, a := range ch.telegram {
 		mux.Handle("/webhooks/telegram/"+name, a.Webhook(sink))
 	}
+}
+
+// telegramWebhook registers Baton's webhook URL with every configured
+// Telegram bot (Telegram, unlike Meta, is told its webhook through its API).
+func telegramWebhook(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("telegram-webhook", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", getenv("BATON_CONFIG"), "config `file` (YAML); env BATON_CONFIG")
+	base := fs.String("url", "", "Baton's public `URL`, e.g. https://chat.example.com")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(*base, "https://") {
+		return errors.New("telegram-webhook: --url must be Baton's public https:// address (Telegram calls only HTTPS webhooks)")
+	}
+	cfg, err := LoadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	p, err := cfg.build()
+	if err != nil {
+		return err
+	}
+	ch, err := cfg.Channels.build(p.byName, nil)
+	if err != nil {
+		return err
+	}
+	if len(ch.telegram) == 0 {
+		return errors.New("telegram-webhook: no Telegram bot in the config (channels.telegram)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for name, a := range ch.telegram {
+		url := strings.TrimSuffix(*base, "/") + "/webhooks/telegram/" + name
+		if err := a.SetWebhook(ctx, url); err != nil {
+			return fmt.Errorf("telegram bot %q: %w", name, err)
+		}
+		fmt.Fprintf(stdout, "%s: webhook set to %s\n", name, url)
+	}
+	return nil
 }

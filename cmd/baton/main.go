@@ -43,6 +43,8 @@ const usage = `Baton hands conversations between a bot and human agents.
 Usage:
   baton serve [--addr ADDR] [--data DIR] [--config FILE]
   baton admin-token [--data DIR]    replace the admin token and print the new one
+  baton telegram-webhook --url https://PUBLIC-HOST [--config FILE]
+                                    register the webhook with every configured Telegram bot
   baton agent-password --email EMAIL [--data DIR]
                                     set an agent's inbox password: the first line of
                                     stdin, or a generated one, printed
@@ -63,6 +65,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		return bench(args[1:], stdout, stderr)
 	case "admin-token":
 		return adminToken(args[1:], getenv, stdout, stderr)
+	case "telegram-webhook":
+		return telegramWebhook(args[1:], getenv, stdout, stderr)
 	case "agent-password":
 		return agentPassword(args[1:], getenv, os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
