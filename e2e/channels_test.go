@@ -90,7 +90,7 @@ func whatsAppStatus(id, status string) []byte {
 		"id": "102030405060708", "changes": []any{map[string]any{"field": "messages", "value": map[string]any{
 			"messaging_product": "whatsapp",
 			"metadata":          map[string]any{"display_phone_number": "15550100200", "phone_number_id": "109876543210987"},
-			"statuses": []any{map[string]any{"id": id, "status": status, "timestamp": "1767261700", "recipient_id": "31612345678"}},
+			"statuses":          []any{map[string]any{"id": id, "status": status, "timestamp": "1767261700", "recipient_id": "31612345678"}},
 		}}}}}})
 	return b
 }
