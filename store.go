@@ -84,8 +84,9 @@ type Store interface {
 	// error and platform id.
 	UpdateDelivery(ctx context.Context, d *Delivery) error
 	// ApplyStatusUpdate moves the delivery the platform names forward (a
-	// status never goes back) and returns it; ENOTFOUND if unknown.
-	ApplyStatusUpdate(ctx context.Context, u StatusUpdate) (*Delivery, error)
+	// status never goes back) and returns it, and whether it moved;
+	// ENOTFOUND if unknown.
+	ApplyStatusUpdate(ctx context.Context, u StatusUpdate) (d *Delivery, moved bool, err error)
 	// ApplyWatermark moves forward every delivery to u.UserID on the
 	// account queued at or before u.Before, and returns those it moved.
 	ApplyWatermark(ctx context.Context, u StatusUpdate) ([]*Delivery, error)

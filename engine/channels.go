@@ -65,16 +65,16 @@ func (e *Engine) StatusUpdate(ctx context.Context, u baton.StatusUpdate) error {
 		}
 		return err
 	}
-	d, err := e.Store.ApplyStatusUpdate(ctx, u)
+	d, moved, err := e.Store.ApplyStatusUpdate(ctx, u)
 	if baton.ErrorCode(err) == baton.ENOTFOUND {
 		// Not ours (sent from elsewhere, or before Baton): nothing to record.
 		return nil
 	}
-	if err != nil {
-		return err
+	if err != nil || !moved {
+		return err // a repeated or late report changes nothing
 	}
 	e.publishDelivery(ctx, d)
-	if d.Status == baton.DeliveryFailed && u.Status == baton.DeliveryFailed {
+	if d.Status == baton.DeliveryFailed {
 		e.deliveryFailed(ctx, d)
 	}
 	return nil
@@ -118,12 +118,14 @@ func queueDeliveries(ch *baton.Change, c *baton.Conversation, now time.Time) {
 		if m := &ch.Messages[i]; m.Outbound() {
 			ch.Deliveries = append(ch.Deliveries, baton.Delivery{Seq: m.Seq, Channel: c.Channel, Account: c.ChannelAccount,
 				UserID: c.ChannelUser, NextAttemptAt: now, UpdatedAt: now})
+			// The entry as answered and published shows it is on its way.
+			m.Delivery = &baton.Delivery{Status: baton.DeliveryPending, UpdatedAt: now}
 		}
 	}
 }
 
 // Delivery retries: exponential backoff with jitter from 2 s, at most
-// maxBackoff apart, until MaxDeliveryAttempts (about 2 hours in all).
+// maxBackoff apart, until MaxDeliveryAttempts (about an hour in all).
 const (
 	MaxDeliveryAttempts = 12
 	firstBackoff        = 2 * time.Second

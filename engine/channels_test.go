@@ -318,3 +318,25 @@ func TestMessengerReadWatermark(t *testing.T) {
 		t.Fatalf("statuses %v, want the first read and the later one still sent", statuses)
 	}
 }
+
+func TestRepeatedFailureReportIsNotedOnce(t *testing.T) {
+	e := newEnv(t)
+	e.withSender(baton.ChannelWhatsApp, "main")
+	id := e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "when are you open")
+	e.eng.Deliver(e.ctx)
+	for range 2 {
+		if err := e.eng.StatusUpdate(e.ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, Account: "main", PlatformID: "wamid.out.1",
+			Status: baton.DeliveryFailed, Error: "131026 message undeliverable", At: e.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notes := 0
+	for _, m := range e.timeline(t, id) {
+		if m.Event == baton.EventDeliveryFailed {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Fatalf("%d delivery_failed notes, want 1", notes)
+	}
+}

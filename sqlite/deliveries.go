@@ -92,17 +92,17 @@ func (db *DB) UpdateDelivery(ctx context.Context, d *baton.Delivery) error {
 // after "read", a repeated webhook) changes nothing; the update only
 // applies over the statuses it follows, so two webhooks at once cannot
 // move a delivery back either.
-func (db *DB) ApplyStatusUpdate(ctx context.Context, u baton.StatusUpdate) (*baton.Delivery, error) {
+func (db *DB) ApplyStatusUpdate(ctx context.Context, u baton.StatusUpdate) (*baton.Delivery, bool, error) {
 	find := func() (*baton.Delivery, error) {
 		return scanDelivery(db.read.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d
 			WHERE d.channel = ? AND d.platform_id = ?`, string(u.Channel), u.PlatformID))
 	}
 	if u.PlatformID == "" {
-		return nil, baton.Errorf(baton.ENOTFOUND, "delivery not found")
+		return nil, false, baton.Errorf(baton.ENOTFOUND, "delivery not found")
 	}
 	d, err := find()
 	if err != nil || !d.Status.Follows(u.Status) {
-		return d, err
+		return d, false, err
 	}
 	var before []any
 	for _, s := range []baton.DeliveryStatus{baton.DeliveryPending, baton.DeliverySent, baton.DeliveryDelivered, baton.DeliveryRead} {
@@ -114,16 +114,23 @@ func (db *DB) ApplyStatusUpdate(ctx context.Context, u baton.StatusUpdate) (*bat
 	if u.Status == baton.DeliveryFailed {
 		errText = u.Error
 	}
+	var moved bool
 	err = db.do(ctx, func(w *wtx) error {
-		_, err := w.execSQL(`UPDATE deliveries SET status = ?, error = ?, updated_at = ?
+		res, err := w.execSQL(`UPDATE deliveries SET status = ?, error = ?, updated_at = ?
 			WHERE id = ? AND status IN (`+placeholders(len(before))+`)`,
 			append([]any{string(u.Status), errText, micros(u.At), d.ID}, before...)...)
-		return err
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		moved = n > 0
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return find()
+	d, err = find()
+	return d, moved, err
 }
 
 func placeholders(n int) string {

@@ -87,17 +87,19 @@ func TestDeliveriesGoOutInOrderPerConversation(t *testing.T) {
 	for _, tc := range []struct {
 		status baton.DeliveryStatus
 		want   baton.DeliveryStatus
+		moved  bool
 	}{
-		{baton.DeliveryRead, baton.DeliveryRead},
-		{baton.DeliveryDelivered, baton.DeliveryRead}, // late: ignored
-		{baton.DeliverySent, baton.DeliveryRead},
+		{baton.DeliveryRead, baton.DeliveryRead, true},
+		{baton.DeliveryDelivered, baton.DeliveryRead, false}, // late: ignored
+		{baton.DeliveryRead, baton.DeliveryRead, false},      // repeated
+		{baton.DeliverySent, baton.DeliveryRead, false},
 	} {
-		d, err := db.ApplyStatusUpdate(ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, PlatformID: "wamid.out.1", Status: tc.status, At: now})
-		if err != nil || d.Status != tc.want || d.ConversationID != "c_1" || d.Seq != 2 {
-			t.Fatalf("after %s: %+v, %v; want %s", tc.status, d, err, tc.want)
+		d, moved, err := db.ApplyStatusUpdate(ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, PlatformID: "wamid.out.1", Status: tc.status, At: now})
+		if err != nil || d.Status != tc.want || moved != tc.moved || d.ConversationID != "c_1" || d.Seq != 2 {
+			t.Fatalf("after %s: %+v moved %v, %v; want %s", tc.status, d, moved, err, tc.want)
 		}
 	}
-	if _, err := db.ApplyStatusUpdate(ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, PlatformID: "wamid.unknown",
+	if _, _, err := db.ApplyStatusUpdate(ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, PlatformID: "wamid.unknown",
 		Status: baton.DeliveryRead, At: now}); baton.ErrorCode(err) != baton.ENOTFOUND {
 		t.Fatalf("unknown platform id: %v", err)
 	}
