@@ -50,7 +50,7 @@ func (c *Conversation) Window(author Author, now time.Time) ReplyWindow {
 	if now.Before(std) {
 		return ReplyWindow{Open: true, ClosesAt: &std}
 	}
-	ago := now.Sub(last).Round(time.Hour)
+	ago := agoText(now.Sub(last))
 	switch c.Channel {
 	case ChannelWhatsApp:
 		return ReplyWindow{TemplateOnly: true, Reason: fmt.Sprintf(
@@ -83,4 +83,12 @@ func (c Channel) Title() string {
 		return "the API"
 	}
 	return string(c)
+}
+
+// agoText says how long ago in words an agent reads at a glance.
+func agoText(d time.Duration) string {
+	if h := int(d.Round(time.Hour) / time.Hour); h < 48 {
+		return fmt.Sprintf("%d hours", h)
+	}
+	return fmt.Sprintf("%d days", int(d.Round(24*time.Hour)/(24*time.Hour)))
 }

@@ -1,6 +1,7 @@
 package baton_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +39,13 @@ func TestReplyWindowEdges(t *testing.T) {
 		if !w.Open && w.Reason == "" {
 			t.Errorf("%s: closed without a reason", tc.name)
 		}
+	}
+	c := &baton.Conversation{Channel: baton.ChannelWhatsApp, LastCustomerAt: &last}
+	if w := c.Window(baton.AuthorAgent, after(26*time.Hour+10*time.Minute)); !strings.Contains(w.Reason, "26 hours ago") {
+		t.Errorf("reason %q, want it to say 26 hours ago", w.Reason)
+	}
+	if w := c.Window(baton.AuthorAgent, after(5*24*time.Hour)); !strings.Contains(w.Reason, "5 days ago") {
+		t.Errorf("reason %q, want it to say 5 days ago", w.Reason)
 	}
 	never := &baton.Conversation{Channel: baton.ChannelWhatsApp}
 	if w := never.Window(baton.AuthorAgent, last); w.Open {

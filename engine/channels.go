@@ -275,9 +275,7 @@ func (e *Engine) send(ctx context.Context, out *baton.Outgoing) bool {
 		log.Error("record a delivery", "err", err)
 		return false
 	}
-	if d.Status != baton.DeliveryPending {
-		e.publishDelivery(ctx, d)
-	}
+	e.publishDelivery(ctx, d) // sent, failed, or pending with one more attempt
 	if d.Status == baton.DeliveryFailed {
 		e.deliveryFailed(ctx, d)
 	}

@@ -792,7 +792,7 @@ func (r *Rules) AgentMessage(c *baton.Conversation, a *baton.Agent, text, client
 func (r *Rules) windowClosed(c *baton.Conversation, w baton.ReplyWindow) error {
 	switch {
 	case w.TemplateOnly && r.template(c) != nil:
-		return baton.Errorf(baton.ECONFLICT, "%s; send the department's template instead (\"template\": true)", w.Reason)
+		return baton.Errorf(baton.ECONFLICT, "%s; send the department's approved template instead", w.Reason)
 	case w.TemplateOnly:
 		return baton.Errorf(baton.ECONFLICT, "%s, and none is configured for department %q", w.Reason, c.Department)
 	}

@@ -18,10 +18,17 @@ const LIVE_CHANNELS = new Set(["web", "api"]);
 const CHANNELS = {
   web: { short: "Web", long: "Web chat" },
   api: { short: "API", long: "API" },
-  whatsapp: { short: "WA", long: "WhatsApp" },
-  messenger: { short: "FB", long: "Messenger" },
-  telegram: { short: "TG", long: "Telegram" },
+  whatsapp: { short: "WhatsApp", long: "WhatsApp" },
+  messenger: { short: "Messenger", long: "Messenger" },
+  telegram: { short: "Telegram", long: "Telegram" },
 };
+// Messaging channels: what Baton sends goes out through the platform, with
+// a delivery status; WhatsApp and Messenger also limit when it may.
+const MESSAGING_CHANNELS = new Set(["whatsapp", "messenger", "telegram"]);
+const WINDOW_CHANNELS = new Set(["whatsapp", "messenger"]);
+const STANDARD_WINDOW_MS = 24 * 3600 * 1000;
+const HUMAN_AGENT_WINDOW_MS = 7 * 24 * 3600 * 1000;
+const DELIVERY_RANK = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
 const MODES = {
   bot: "With the bot",
   handoff: "Collecting details",
@@ -40,7 +47,6 @@ const TRIGGERS = {
   bot: "Bot handed off",
   agent: "Agent took over",
 };
-const ASYNC_WINDOW_MS = 24 * 3600 * 1000;
 const MSG_PAGE = 1000;
 
 // ---------------------------------------------------------------- state
@@ -590,7 +596,15 @@ function queuePositions() {
 
 function customerName(c) {
   const ct = (c && c.contact) || {};
-  return ct.name || ct.email || ct.phone || (c ? "Customer " + shortId(c.id) : "Customer");
+  return ct.name || ct.email || phoneOf(c) || (c ? "Customer " + shortId(c.id) : "Customer");
+}
+
+/** The customer's phone: the contact's, or on WhatsApp their number (wa_id). */
+function phoneOf(c) {
+  const ct = (c && c.contact) || {};
+  if (ct.phone) return ct.phone;
+  if (c && c.channel === "whatsapp" && /^\d{6,15}$/.test(c.channel_user || "")) return "+" + c.channel_user;
+  return "";
 }
 
 function shortId(id) {
@@ -759,6 +773,7 @@ function tick() {
   if (!S.open && ticks % 5 === 0) scheduleRender(); // the empty pane's numbers
   for (const r of rowEls.values()) updateWait(r);
   if (S.open && S.open.waitedEl) updateWaited();
+  if (S.open) updateWindowClock();
 }
 
 // ---------------------------------------------------------------- previews
@@ -934,12 +949,25 @@ function onMessageFrame(id, m) {
   const c = S.convs.get(id);
   if (c) {
     if ((m.seq || 0) > (c.last_seq || 0)) c.last_seq = m.seq;
-    if (m.author === "customer") c.last_customer_at = m.created_at;
-    c.updated_at = m.created_at || c.updated_at;
+    if (m.author === "customer" && !(ts(m.created_at) < ts(c.last_customer_at))) {
+      c.last_customer_at = m.created_at;
+      // The customer wrote: the platform's window opens again. The
+      // conversation's next view confirms.
+      const at = ts(m.created_at);
+      if (c.reply_window && at) {
+        c.reply_window = { open: true, closes_at: new Date(at + STANDARD_WINDOW_MS).toISOString() };
+        c.template_available = false;
+      }
+    }
+    // A delivery's news comes with its (older) entry: time goes forward only.
+    if (m.created_at && !(ts(m.created_at) < ts(c.updated_at))) c.updated_at = m.created_at;
   }
   const open = S.open && S.open.id === id;
   if (c || open) notePreview(id, m);
-  if (open) addMessage(S.open, m, { live: true });
+  if (open) {
+    addMessage(S.open, m, { live: true });
+    if (m.author === "customer" && c && c.reply_window) renderOpenState();
+  }
   if (m.author === "customer" && c && sectionOf(c) === "mine") {
     if (!open || document.hidden) {
       if (!open) S.unread.add(id);
@@ -1165,7 +1193,18 @@ function catchUpOpen() {
 }
 
 function addMessage(o, m, opts = {}) {
-  if (!m || !m.seq || o.msgs.has(m.seq)) return;
+  if (!m || !m.seq) return;
+  const had = o.msgs.get(m.seq);
+  if (had) {
+    // The same entry again: on a messaging channel, with news of its delivery.
+    if (m.delivery) updateDelivery(o, had, m);
+    return;
+  }
+  if (!m.delivery && (opts.live || opts.own) && goesOut(o, m)) {
+    // Stored with its place in the outbox: waiting to go out until the
+    // first news of its delivery.
+    m.delivery = { status: "pending", updated_at: m.created_at, assumed: true };
+  }
   o.msgs.set(m.seq, m);
   if (m.seq > o.maxSeq) o.maxSeq = m.seq;
   while (o.msgs.has(o.contig + 1)) o.contig++;
@@ -1204,8 +1243,11 @@ function buildPane(o) {
   o.closeBtn = h("button", { type: "button", class: "btn", "data-testid": "close", onclick: doClose, title: "Close the conversation" }, "Close");
   o.actions = h("div", { class: "actions", role: "toolbar", "aria-label": "Conversation actions" },
     o.claimBtn, o.transferBtn, o.releaseBtn, o.closeBtn);
+  o.windowText = h("span", { class: "window-text" });
+  o.windowEl = h("div", { class: "window-line", "data-testid": "reply-window", hidden: true },
+    h("span", { class: "window-icon", "aria-hidden": "true" }), o.windowText);
   o.head = h("header", { class: "conv-head" }, o.back,
-    h("div", { class: "who" }, h("div", { class: "who-line" }, o.title, o.chips), o.sub), o.actions);
+    h("div", { class: "who" }, h("div", { class: "who-line" }, o.title, o.chips), o.windowEl, o.sub), o.actions);
 
   o.summary = h("section", { class: "summary", "data-testid": "summary", "aria-label": "Handoff summary", hidden: true });
 
@@ -1223,6 +1265,7 @@ function buildPane(o) {
 
   // Composer
   o.hint = h("p", { class: "composer-hint", id: "composer-hint" });
+  o.windowBanner = h("div", { class: "window-closed", "data-testid": "window-closed", role: "status", hidden: true });
   o.canned = h("div", { class: "canned", "data-testid": "canned", id: "canned", role: "dialog", "aria-label": "Canned replies", hidden: true });
   o.input = h("textarea", {
     class: "composer-input", "data-testid": "composer", dir: "auto", rows: "2", id: "composer",
@@ -1245,7 +1288,7 @@ function buildPane(o) {
   o.sendBtn = h("button", { type: "submit", class: "btn primary", "data-testid": "send" }, "Send");
   o.keys = h("span", { class: "composer-keys" }, h("kbd", null, "Enter"), " send · ", h("kbd", null, "Shift+Enter"), " new line · ", h("kbd", null, "/"), " canned");
   o.composer = h("form", { class: "composer", onsubmit: (e) => { e.preventDefault(); sendComposer(); } },
-    o.hint, o.canned, o.input,
+    o.windowBanner, o.hint, o.canned, o.input,
     h("div", { class: "composer-bar" },
       h("div", { class: "segmented", role: "group", "aria-label": "Reply or private note" }, o.replyTab, o.noteTab),
       o.cannedBtn, o.keys, h("span", { class: "grow" }), o.sendBtn));
@@ -1326,9 +1369,11 @@ function renderOpenState() {
 
   setText(o.title, customerName(c));
   const ct = c.contact || {};
+  const phone = phoneOf(c);
   const subs = [];
   if (ct.name && ct.email) subs.push(ct.email);
-  if (ct.phone && (ct.name || ct.email)) subs.push(ct.phone);
+  // On WhatsApp the number goes with the channel, below.
+  if (ct.phone && (ct.name || ct.email) && c.channel !== "whatsapp") subs.push(ct.phone);
   for (const [k, v] of Object.entries(ct.attributes || {})) subs.push(humanize(k) + ": " + v);
   subs.push("#" + shortId(c.id));
   setChildren(o.sub, subs.map((s, i) => [i ? h("span", { class: "dot-sep", "aria-hidden": "true" }, "·") : null, h("span", { dir: "auto" }, s)]));
@@ -1339,13 +1384,15 @@ function renderOpenState() {
     h("span", { class: "chip mode mode-" + c.mode, title: "Mode" }, MODES[c.mode] || c.mode),
     c.priority && c.priority !== "normal" ? h("span", { class: "chip prio prio-" + c.priority }, humanize(c.priority)) : null,
     c.department ? h("span", { class: "chip", title: "Department" }, deptTitle(c.department)) : null,
-    h("span", { class: "chip chan chan-" + c.channel, title: "Channel" }, ch.long),
+    h("span", { class: "chip chan chan-" + c.channel, "data-testid": "channel",
+      title: "Channel" + (c.channel_account ? ": " + ch.long + " account " + c.channel_account : "") },
+      ch.long, c.channel === "whatsapp" && phone ? h("span", { class: "chan-phone", dir: "ltr" }, phone) : null),
     lang.short ? h("span", { class: "chip", title: "Language" }, lang.long + (isRTL(c.locale) ? " (RTL)" : "")) : null,
     h("span", { class: "chip assignee", title: "Assignee" }, c.assignee ? (c.assignee === me.id ? "With you" : "With " + agentName(c.assignee)) : "Unassigned"),
     c.mode === "queued" && c._qpos ? h("span", { class: "chip", title: "Place in the queue" }, "#" + c._qpos + " in queue") : null,
     c.survey_step ? h("span", { class: "chip", title: "Survey" }, "Survey: " + c.survey_step) : null,
   ];
-  const key = JSON.stringify([c.mode, c.priority, c.department, c.channel, c.locale, c.assignee, c._qpos, c.survey_step, S.departments.length, S.agents.size]);
+  const key = JSON.stringify([c.mode, c.priority, c.department, c.channel, c.channel_account, phone, c.locale, c.assignee, c._qpos, c.survey_step, S.departments.length, S.agents.size]);
   if (o.chipKey !== key) { o.chipKey = key; setChildren(o.chips, chips); }
 
   // Actions
@@ -1371,9 +1418,14 @@ function renderOpenState() {
   else if (c.mode === "handoff") hint = "The bot is collecting details: a reply takes over now.";
   else if (c.mode === "ticket") hint = "Ticket: a reply picks it up and reaches the customer on " + ch.long + ".";
   else if (c.mode === "closed") hint = "Closed: a reply reopens it with you.";
-  if (!LIVE_CHANNELS.has(c.channel) && (c.channel === "whatsapp" || c.channel === "messenger")) {
+  const w = renderWindow(o, c, others);
+  if (w && !w.open) {
+    // The banner above says why; the hint only says what still works.
+    hint = others ? hint : "Replies cannot reach the customer now: private notes still work.";
+  } else if (!c.reply_window && WINDOW_CHANNELS.has(c.channel)) {
+    // A server without reply windows: guess from the customer's last message.
     const last = ts(c.last_customer_at);
-    if (last && serverNow() - last > ASYNC_WINDOW_MS) {
+    if (last && serverNow() - last > STANDARD_WINDOW_MS) {
       hint = (hint ? hint + " " : "") + `The customer last wrote over 24 hours ago: ${ch.long} may not deliver a free-form reply.`;
       warn = true;
     }
@@ -1381,8 +1433,21 @@ function renderOpenState() {
   o.hint.textContent = hint;
   o.hint.hidden = !hint;
   o.hint.classList.toggle("warn", warn);
-  o.replyAllowed = !others;
-  if (others && S.composeMode === "reply") S.composeMode = "note";
+  // Under the banner the hint says it again: kept for screen readers only.
+  o.hint.classList.toggle("visually-hidden", !!w && !w.open && !others);
+  o.replyBlock = others ? "others" : w && !w.open ? "window" : null;
+  o.replyAllowed = !o.replyBlock;
+  if (!o.replyAllowed && S.composeMode === "reply") {
+    S.composeMode = "note";
+    o.forcedNote = o.replyBlock === "window";
+  } else if (o.replyBlock === "others") {
+    o.forcedNote = false;
+  } else if (o.replyAllowed && o.forcedNote) {
+    // Back to replying once allowed again, unless a note is being written:
+    // it must not reach the customer by surprise.
+    o.forcedNote = false;
+    if (S.composeMode === "note" && !o.input.value.trim()) S.composeMode = "reply";
+  }
   setComposeMode(S.composeMode);
 }
 
@@ -1441,6 +1506,182 @@ function updateWaited() {
   if (o.waitedLive) sec = b.requested ? (serverNow() - b.requested) / 1000 : b.sec + (serverNow() - b.at) / 1000;
   setText(o.waitedEl, "Waited " + formatWait(sec));
   o.waitedEl.title = "Waited " + formatWaitLong(sec) + (o.waitedLive ? " so far" : " for an agent");
+}
+
+// ---------------------------------------------------------------- reply window (WhatsApp, Messenger)
+
+/**
+ * The reply window as it stands now: the server's, carried on here once its
+ * closes_at has passed (local: true) until the server's next view says.
+ */
+function currentWindow(c) {
+  const w = c && c.reply_window;
+  if (!w || !WINDOW_CHANNELS.has(c.channel)) return null;
+  if (!w.open) return w;
+  const end = ts(w.closes_at);
+  const now = serverNow();
+  if (!end || now < end) return w;
+  const last = ts(c.last_customer_at);
+  if (c.channel === "messenger" && !w.tag && last && now < last + HUMAN_AGENT_WINDOW_MS) {
+    return { open: true, tag: "HUMAN_AGENT", closes_at: new Date(last + HUMAN_AGENT_WINDOW_MS).toISOString(), local: true };
+  }
+  const hrs = last ? Math.round((now - last) / 3600000) : 0;
+  const ago = hrs >= 1 ? `the customer last wrote ${hrs} hour${hrs === 1 ? "" : "s"} ago; ` : "";
+  if (c.channel === "whatsapp") {
+    return { open: false, template_only: true, local: true,
+      reason: ago + "outside WhatsApp's 24-hour window only an approved template can be sent" };
+  }
+  return { open: false, local: true,
+    reason: ago + "Messenger lets a person reply for 7 days after the customer's last message" };
+}
+
+function windowKind(w) {
+  if (!w) return "";
+  if (!w.open) return "closed";
+  return w.tag ? "tag" : "open";
+}
+
+/** "less than a minute", "42 min", "3 h", "3 h 12 min", "5 days": minutes rounded. */
+function timeLeft(ms) {
+  const min = Math.round(ms / 60000);
+  if (min < 1) return "less than a minute";
+  if (min < 60) return min + " min";
+  const hrs = Math.floor(min / 60);
+  if (hrs < 48) return hrs + " h" + (min % 60 ? " " + (min % 60) + " min" : "");
+  return Math.floor(hrs / 24) + " days";
+}
+
+/** "5 more days", "36 more hours", "12 more minutes". */
+function timeMore(ms) {
+  const min = Math.round(ms / 60000);
+  if (min < 1) return "less than a minute more";
+  if (min < 60) return min + " more minute" + (min === 1 ? "" : "s");
+  const hrs = Math.floor(min / 60);
+  if (hrs < 48) return hrs + " more hour" + (hrs === 1 ? "" : "s");
+  return Math.floor(hrs / 24) + " more days";
+}
+
+/** The header's line about the window; returns nothing else. */
+function renderWindowLine(o, c, w) {
+  const el = o.windowEl;
+  if (!w) { el.hidden = true; return; }
+  const ch = (CHANNELS[c.channel] || { long: c.channel }).long;
+  const end = ts(w.closes_at);
+  const left = end ? end - serverNow() : NaN;
+  let text, state, title;
+  if (w.open && w.tag) {
+    text = "Standard window closed · agent replies allowed for " + (end ? timeMore(left) : "now");
+    state = left < 3600000 ? "closing" : "tag";
+    title = `${ch}'s 24-hour window has passed: agents' replies go out with the ${w.tag} tag` +
+      (end ? " until " + formatFull(new Date(end)) : "") + ".";
+  } else if (w.open) {
+    text = "Reply window open" + (end ? " · closes in " + timeLeft(left) : "");
+    state = left < 3600000 ? "closing" : "open";
+    title = end ? `Replies can reach the customer on ${ch} until ${formatFull(new Date(end))}; each message they send reopens the window.` : "";
+  } else {
+    text = "Reply window closed" + (w.template_only ? " · template only" : "");
+    state = "closed";
+    title = w.reason ? sentence(w.reason) + "." : "";
+  }
+  el.hidden = false;
+  el.dataset.state = state;
+  setText(o.windowText, text);
+  if (el.title !== title) el.title = title;
+}
+
+/** The last template sent since the customer last wrote, if any. */
+function templateSince(o, c) {
+  const last = ts(c.last_customer_at) || 0;
+  for (let seq = o.maxSeq, n = 0; seq > 0 && n < 300; seq--, n++) {
+    const m = o.msgs.get(seq);
+    if (!m) continue;
+    if (m.author === "customer") return null;
+    if (m.event === "template" && !(ts(m.created_at) < last)) return m;
+  }
+  return null;
+}
+
+/** The window's header line and, when closed, the banner above the composer. Returns the window. */
+function renderWindow(o, c, others) {
+  const w = currentWindow(c);
+  o.windowKind = windowKind(w);
+  renderWindowLine(o, c, w);
+  const closed = !!w && !w.open;
+  o.windowBanner.hidden = !closed;
+  if (!closed) { o.bannerKey = null; return w; }
+  const canTemplate = !!w.template_only && !!c.template_available && !others;
+  const sent = w.template_only ? templateSince(o, c) : null;
+  const key = JSON.stringify([w.reason, w.template_only, w.local, canTemplate, others, !!o.templateBusy, sent && sent.seq]);
+  if (o.bannerKey === key) return w;
+  o.bannerKey = key;
+  let reason = sentence(w.reason || "the platform does not let a reply reach the customer now");
+  if (!/[.!?]$/.test(reason)) reason += ".";
+  const parts = [h("p", { class: "wc-text", dir: "auto" }, h("strong", null, "Reply window closed. "), reason)];
+  if (canTemplate) {
+    parts.push(h("div", { class: "wc-actions" },
+      h("button", { type: "button", class: "btn small primary", "data-testid": "send-template", disabled: !!o.templateBusy,
+        onclick: sendTemplate }, o.templateBusy ? "Sending…" : "Send template"),
+      h("span", { class: "wc-note" }, sent
+        ? `Template sent at ${formatTime(new Date(sent.created_at))}: the window opens again when the customer answers.`
+        : "Sends the department's approved template; the window opens again when the customer answers.")));
+  } else if (w.template_only && !others) {
+    parts.push(h("p", { class: "wc-note" }, w.local
+      ? "Checking whether the department has an approved template…"
+      : "No approved template is set up for this department: add a private note, or wait for the customer to write."));
+  }
+  const hadFocus = o.windowBanner.contains(document.activeElement);
+  setChildren(o.windowBanner, parts);
+  if (hadFocus) (o.windowBanner.querySelector("button") || o.input).focus();
+  return w;
+}
+
+/** Every second: the countdown, and the switch when the window closes. */
+function updateWindowClock() {
+  const o = S.open;
+  if (!o || !o.windowEl || o.loading) return;
+  const c = S.convs.get(o.id);
+  if (!c || !c.reply_window) return;
+  const w = currentWindow(c);
+  if (windowKind(w) !== o.windowKind) renderOpenState();
+  else renderWindowLine(o, c, w);
+  if (w && w.local) {
+    // The server's view is out of date: ask for its own (template or not),
+    // a little after the end so that its clock agrees, then less often.
+    const key = c.id + "|" + c.reply_window.closes_at + "|" + c.version;
+    if (o.wrKey !== key) {
+      o.wrKey = key;
+      o.wrN = 0;
+      o.wrAt = serverNow() + 1500;
+    } else if (serverNow() >= o.wrAt) {
+      o.wrAt = serverNow() + [10, 30, 60][Math.min(o.wrN++, 2)] * 1000;
+      refreshConversation(o.id);
+    }
+  }
+}
+
+async function sendTemplate() {
+  const o = S.open;
+  if (!o || o.templateBusy) return;
+  o.templateBusy = true;
+  // The same id until it goes through: a retry never sends it twice.
+  o.templateCmid = o.templateCmid || newId();
+  renderOpenState();
+  try {
+    const m = await post(`/conversations/${enc(o.id)}/messages`, { template: true, client_message_id: o.templateCmid });
+    o.templateCmid = null;
+    if (S.open === o) addMessage(o, m, { own: true });
+    toast("Template sent.", { kind: "info", timeout: 2500 });
+    refreshConversation(o.id); // sending it takes the conversation
+  } catch (err) {
+    if (err.status && err.status !== 429 && err.status < 500) {
+      o.templateCmid = null;
+      refreshConversation(o.id);
+    }
+    toast("Template not sent: " + err.message);
+  } finally {
+    o.templateBusy = false;
+    if (S.open === o) renderOpenState();
+  }
 }
 
 // ---------------------------------------------------------------- timeline
@@ -1511,16 +1752,20 @@ function entryEl(m, prev) {
     "data-testid": "entry",
     dataset: { author: m.author, seq: String(m.seq), private: m.private ? "true" : "false" },
   };
+  if (m.delivery && m.delivery.status) base.dataset.delivery = m.delivery.status;
   if (m.author === "system") {
-    return h("li", { ...base, class: "entry system" + (m.private ? " internal" : "") },
+    return h("li", { ...base, class: "entry system" + (m.private ? " internal" : "") +
+      (m.event === "delivery_failed" ? " delivery-failed" : "") },
       h("span", { class: "sys-text", dir: "auto" }, m.text || humanize(m.event)),
-      m.private ? h("span", { class: "tag" }, "internal") : null, time);
+      m.private ? h("span", { class: "tag" }, "internal") : null, time,
+      m.delivery ? deliverySlot(m, "span") : null);
   }
   const cls = ["entry", "a-" + m.author];
   if (own) cls.push("own");
   else if (m.author === "agent") cls.push("other-agent");
   if (m.private) cls.push("private");
   if (m.event === "wait_updated") cls.push("wait-update");
+  if (m.event === "template") cls.push("template");
   // Consecutive entries from the same author within 5 min share a header.
   const cont = prev && prev.author === m.author && prev.agent_id === m.agent_id && !!prev.private === !!m.private &&
     prev.author !== "system" && Date.parse(m.created_at) - Date.parse(prev.created_at) < 300000;
@@ -1529,12 +1774,105 @@ function entryEl(m, prev) {
     h("span", { class: "who" }, authorLabel(m)),
     m.private ? h("span", { class: "tag note-tag" }, "Note · only agents see this") : null,
     m.payload ? h("span", { class: "tag", title: "Payload: " + m.payload }, "tapped a button") : null,
+    m.event === "template" ? h("span", { class: "tag tpl-tag", title: "Sent as the department's approved template" }, "Template") : null,
     time);
   const text = h("div", { class: "text", dir: "auto" }, linkify(m.text || ""));
   const buttons = m.buttons && m.buttons.length
     ? h("div", { class: "qr", "aria-label": "Quick replies offered" }, m.buttons.map((b) => h("span", { class: "qr-btn", dir: "auto", title: b.payload }, b.title)))
     : null;
-  return h("li", { ...base, class: cls.join(" ") }, h("div", { class: "bubble" }, meta, text, buttons));
+  return h("li", { ...base, class: cls.join(" ") }, h("div", { class: "bubble" }, meta, text, buttons,
+    m.delivery ? deliverySlot(m, "div") : null));
+}
+
+// ---------------------------------------------------------------- delivery on messaging channels
+
+/** Whether delivery b is news after a: statuses only move forward. */
+function fresherDelivery(a, b) {
+  if (!b || !(b.status in DELIVERY_RANK)) return false;
+  if (!a) return true;
+  const ra = DELIVERY_RANK[a.status] ?? -1, rb = DELIVERY_RANK[b.status];
+  if (rb !== ra) return rb > ra && a.status !== "failed";
+  return (ts(b.updated_at) || 0) > (ts(a.updated_at) || 0) || (b.attempts || 0) > (a.attempts || 0) ||
+    (!!b.error && b.error !== a.error) || (!!b.platform_id && !a.platform_id);
+}
+
+function deliverySlot(m, tag) {
+  const slot = h(tag, { class: "dlv-slot" });
+  fillDelivery(slot, m);
+  return slot;
+}
+
+/**
+ * The status mark: an icon with its words for screen readers, updated in
+ * place (the timeline is a live region: a read receipt is not news). A
+ * failure is a button in words; it shows the platform's reason.
+ */
+function fillDelivery(slot, m) {
+  const d = m.delivery;
+  const c = S.open && S.convs.get(S.open.id);
+  const ch = c ? (CHANNELS[c.channel] || { long: c.channel }).long : "the platform";
+  const at = ts(d.updated_at);
+  const when = at ? " · " + formatTime(new Date(at)) : "";
+  slot.dataset.status = d.status;
+  if (d.status === "failed") {
+    const id = "dlv-error-" + m.seq;
+    const reason = d.error || "the platform gave no reason";
+    const err = h("span", { class: "dlv-error", id, dir: "auto", hidden: true }, sentence(reason));
+    const btn = h("button", {
+      type: "button", class: "dlv dlv-failed", "aria-expanded": "false", "aria-describedby": id,
+      title: `Not delivered on ${ch}: ${reason}${when}`, "data-testid": "delivery-failed",
+      onclick: () => { err.hidden = !err.hidden; btn.setAttribute("aria-expanded", String(!err.hidden)); },
+    }, h("span", { class: "dlv-icon", "aria-hidden": "true" }), "Not delivered");
+    setChildren(slot, btn, err);
+    return;
+  }
+  let mark = slot.firstElementChild;
+  if (!mark || mark.tagName === "BUTTON") {
+    mark = h("span", { class: "dlv", role: "img" });
+    setChildren(slot, mark);
+  }
+  const retrying = d.status === "pending" && (d.attempts || 0) > 0;
+  let label, title;
+  switch (d.status) {
+    case "pending":
+      label = retrying ? "Not sent yet, retrying" : "Sending";
+      title = retrying ? `Not sent yet: ${d.attempts} attempt${d.attempts === 1 ? "" : "s"} failed` +
+        (d.error ? ` (${d.error})` : "") + `; Baton tries again` : `Waiting to go out on ${ch}`;
+      break;
+    case "sent": label = "Sent"; title = `Sent on ${ch}, not delivered yet`; break;
+    case "delivered": label = "Delivered"; title = "Delivered to the customer's device"; break;
+    case "read": label = "Read"; title = "Read by the customer"; break;
+    default: label = humanize(d.status); title = label;
+  }
+  mark.dataset.status = d.status;
+  mark.classList.toggle("retrying", retrying);
+  mark.setAttribute("aria-label", label);
+  mark.title = title + when;
+  setChildren(mark, h("span", { class: "dlv-icon", "aria-hidden": "true" }),
+    retrying ? h("span", { class: "dlv-text" }, "retrying") : null);
+}
+
+/** Whether an entry goes out to the customer on the conversation's messaging channel. */
+function goesOut(o, m) {
+  const c = S.convs.get(o.id);
+  return !!c && MESSAGING_CHANNELS.has(c.channel) && !!c.channel_user &&
+    !m.private && m.author !== "customer" && !!m.text;
+}
+
+/** A newer delivery for an entry shown: its mark changes, nothing else. */
+function updateDelivery(o, had, m) {
+  if (!fresherDelivery(had.delivery, m.delivery)) return;
+  had.delivery = m.delivery;
+  const el = o.els.get(had.seq);
+  if (!el) return;
+  el.dataset.delivery = m.delivery.status;
+  let slot = el.querySelector(".dlv-slot");
+  if (!slot) {
+    const bubble = el.querySelector(".bubble");
+    slot = h(bubble ? "div" : "span", { class: "dlv-slot" });
+    (bubble || el).appendChild(slot);
+  }
+  fillDelivery(slot, had);
 }
 
 function pendingEl(p) {
@@ -1567,7 +1905,10 @@ function scrollToBottom(o, force) {
 function setComposeMode(mode, focus) {
   const o = S.open;
   if (o && mode === "reply" && o.replyAllowed === false) {
-    if (focus) toast("Another agent has this conversation: you can only add notes.", { kind: "info" });
+    if (focus) {
+      toast(o.replyBlock === "window" ? "The reply window is closed: you can only add notes." :
+        "Another agent has this conversation: you can only add notes.", { kind: "info" });
+    }
     mode = "note";
   }
   S.composeMode = mode;
@@ -1577,6 +1918,8 @@ function setComposeMode(mode, focus) {
   o.replyTab.setAttribute("aria-pressed", String(!note));
   o.noteTab.setAttribute("aria-pressed", String(note));
   o.replyTab.disabled = o.replyAllowed === false;
+  o.replyTab.title = o.replyBlock === "window" ? "The reply window is closed: replies cannot reach the customer" :
+    o.replyBlock === "others" ? "Another agent has this conversation" : "Reply to the customer (r)";
   o.input.placeholder = note ? "Private note for agents — the customer never sees it" : "Reply to the customer…";
   o.input.setAttribute("aria-label", note ? "Private note" : "Reply to the customer");
   o.sendBtn.textContent = note ? "Add note" : "Send";
@@ -1666,7 +2009,7 @@ async function postPending(o, p) {
   try {
     const m = await post(`/conversations/${enc(p.convId)}/messages`, { text: p.text, client_message_id: p.cmid, private: p.private });
     if (S.open === o) {
-      addMessage(o, m);
+      addMessage(o, m, { own: true });
       if (o.pending.has(p.cmid)) { o.pending.delete(p.cmid); p.el?.remove(); }
     }
     if (!p.private) {
@@ -1683,6 +2026,8 @@ async function postPending(o, p) {
       p.el = el;
     }
     toast((p.private ? "Note not saved: " : "Reply not sent: ") + err.message);
+    // Refused (the reply window closed, someone else took it…): show why.
+    if (err.status === 409) refreshConversation(p.convId);
   }
 }
 
