@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // fakePlatform is a platform's send API: it records the JSON bodies it
@@ -247,5 +249,65 @@ channels:
 	}
 	if strings.Contains(readFile(s.stderr), "ABC-test") || strings.Contains(readFile(s.stderr), "EAAtest") {
 		t.Error("a platform token is in the log")
+	}
+}
+
+// TestChannelDeliveriesInTheInbox: the agent sees on each entry how far it
+// got on WhatsApp, and a reply WhatsApp refused is marked, not lost.
+func TestChannelDeliveriesInTheInbox(t *testing.T) {
+	agent := newPerson(t, "agent")
+	graph := &fakePlatform{answer: func(n int) string {
+		return fmt.Sprintf(`{"messaging_product":"whatsapp","contacts":[{"input":"31612345678","wa_id":"31612345678"}],"messages":[{"id":"wamid.out.%d"}]}`, n)
+	}}
+	refusing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte("Hi Anna")) {
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, `{"error":{"message":"(#131026) Message undeliverable","type":"OAuthException","code":131026,"fbtrace_id":"Abc"}}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		graph.ServeHTTP(w, r)
+	})
+	graphSrv := httptest.NewServer(refusing)
+	defer graphSrv.Close()
+	dir := t.TempDir()
+	config := filepath.Join(dir, "baton.yaml")
+	os.WriteFile(config, []byte(`
+channels:
+  whatsapp:
+    - name: main
+      phone_number_id: "109876543210987"
+      app_secret: app-secret-for-tests
+      verify_token: verify-me
+      access_token: EAAtest
+      api_base: `+graphSrv.URL+`/v21.0
+`), 0o600)
+	s := startWith(t, filepath.Join(dir, "data"), startOptions{config: config})
+	email, password := demoAgent(t, s)
+	agent.signIn(s.base, email, password, "online")
+
+	say := func(id, text string) {
+		msg := whatsAppText("31612345678", id, text)
+		if code := post(t, s.base+"/webhooks/whatsapp", msg, "X-Hub-Signature-256", signWhatsApp(msg, "app-secret-for-tests")); code != 200 {
+			t.Fatalf("webhook: %d", code)
+		}
+	}
+	say("wamid.in.1", "I want to talk to a human")
+	waitFor(t, "the email question on WhatsApp", func() bool { return len(graph.texts()) >= 1 })
+	st := whatsAppStatus("wamid.out.1", "read")
+	post(t, s.base+"/webhooks/whatsapp", st, "X-Hub-Signature-256", signWhatsApp(st, "app-secret-for-tests"))
+	say("wamid.in.2", "anna@example.nl")
+
+	agent.waitJS("the WhatsApp customer in Mine", `document.querySelectorAll('[data-testid=mine-list] [data-testid=conversation-row]').length === 1`)
+	agent.run("open it", chromedp.Click(`[data-testid=mine-list] [data-testid=conversation-row]`))
+	agent.waitJS("the read email question", `!!document.querySelector('[data-testid=entry][data-delivery=read]')`)
+	agent.run("reply", chromedp.SendKeys(`[data-testid=composer]`, "Hi Anna, Alex here."), chromedp.Click(`[data-testid=send]`))
+	agent.waitJS("the refused reply marked", `[...document.querySelectorAll('[data-testid=entry][data-author=agent]')]
+		.some(e => e.textContent.includes("Hi Anna") && e.dataset.delivery === "failed")`)
+	agent.inboxSaw("system", "not delivered on WhatsApp")
+	agent.screenshot("whatsapp-delivery")
+	if errs := agent.pageErrors(); len(errs) > 0 {
+		t.Errorf("the inbox reported errors: %v", errs)
 	}
 }
