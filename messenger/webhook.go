@@ -39,9 +39,9 @@ const SignatureHeader = "X-Hub-Signature-256"
 // when it failed, so Meta retries; the sink drops what it already has by
 // MessageID.
 //
-// Read receipts are not passed on: Messenger reports a watermark per
-// customer, which baton.StatusUpdate (by platform message id) cannot say.
-// Message text is never logged.
+// Read receipts are passed on as a watermark (baton.StatusUpdate with
+// UserID and Before): Messenger reports "read" per customer, not per
+// message. Message text is never logged.
 func Webhook(accounts []*Account, sink baton.ChannelSink, logger *slog.Logger) http.Handler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
