@@ -18,7 +18,7 @@ func (db *DB) ConversationByChannelUser(ctx context.Context, ch baton.Channel, a
 		return nil, baton.Errorf(baton.ENOTFOUND, "conversation not found")
 	}
 	return scanConversation(db.read.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations c
-		WHERE channel = ? AND channel_account = ? AND channel_user = ?`, string(ch), account, user))
+		WHERE channel = ? AND channel_account = ? AND channel_user = ? AND channel_user <> ''`, string(ch), account, user))
 }
 
 const deliveryColumns = `d.id, d.conversation_id, d.seq, d.channel, d.account, d.user_id, d.status, d.attempts,
@@ -75,8 +75,9 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*b
 func (db *DB) UpdateDelivery(ctx context.Context, d *baton.Delivery) error {
 	return db.do(ctx, func(w *wtx) error {
 		res, err := w.execSQL(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, error = ?,
-			platform_id = ?, updated_at = ? WHERE id = ?`, string(d.Status), d.Attempts, micros(d.NextAttemptAt), d.Error,
-			nullString(d.PlatformID), micros(d.UpdatedAt), d.ID)
+			platform_id = ?, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?`,
+			string(d.Status), d.Attempts, micros(d.NextAttemptAt), d.Error,
+			nullString(d.PlatformID), micros(d.UpdatedAt), string(d.Status), micros(d.UpdatedAt), d.ID)
 		if err != nil {
 			return err
 		}
@@ -137,8 +138,9 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// ApplyWatermark moves forward every sent delivery to a customer queued at
-// or before the watermark, for platforms that report "read" that way.
+// ApplyWatermark moves forward every delivery to a customer that the
+// platform accepted at or before the watermark, for platforms that report
+// "read" that way.
 func (db *DB) ApplyWatermark(ctx context.Context, u baton.StatusUpdate) ([]*baton.Delivery, error) {
 	var before []any
 	for _, s := range []baton.DeliveryStatus{baton.DeliverySent, baton.DeliveryDelivered, baton.DeliveryRead} {
@@ -149,7 +151,7 @@ func (db *DB) ApplyWatermark(ctx context.Context, u baton.StatusUpdate) ([]*bato
 	if u.UserID == "" || len(before) == 0 {
 		return nil, nil
 	}
-	where := `channel = ? AND account = ? AND user_id = ? AND created_at <= ? AND status IN (` + placeholders(len(before)) + `)`
+	where := `channel = ? AND account = ? AND user_id = ? AND sent_at <= ? AND status IN (` + placeholders(len(before)) + `)`
 	args := append([]any{string(u.Channel), u.Account, u.UserID, micros(u.Before)}, before...)
 	rows, err := db.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries d WHERE `+where, args...)
 	moved, err := collect(rows, err, func(r rowScanner) (*baton.Delivery, error) { return scanDelivery(r) })
