@@ -12,9 +12,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -81,7 +83,7 @@ func whatsAppText(from, id, text string) []byte {
 			"messaging_product": "whatsapp",
 			"metadata":          map[string]any{"display_phone_number": "15550100200", "phone_number_id": "109876543210987"},
 			"contacts":          []any{map[string]any{"profile": map[string]any{"name": "Anna de Vries"}, "wa_id": from}},
-			"messages": []any{map[string]any{"from": from, "id": id, "timestamp": "1767261600", "type": "text",
+			"messages": []any{map[string]any{"from": from, "id": id, "timestamp": strconv.FormatInt(time.Now().Unix(), 10), "type": "text",
 				"text": map[string]any{"body": text}}},
 		}}}}}})
 	return b
@@ -92,7 +94,7 @@ func whatsAppStatus(id, status string) []byte {
 		"id": "102030405060708", "changes": []any{map[string]any{"field": "messages", "value": map[string]any{
 			"messaging_product": "whatsapp",
 			"metadata":          map[string]any{"display_phone_number": "15550100200", "phone_number_id": "109876543210987"},
-			"statuses":          []any{map[string]any{"id": id, "status": status, "timestamp": "1767261700", "recipient_id": "31612345678"}},
+			"statuses":          []any{map[string]any{"id": id, "status": status, "timestamp": strconv.FormatInt(time.Now().Unix(), 10), "recipient_id": "31612345678"}},
 		}}}}}})
 	return b
 }
@@ -233,7 +235,7 @@ channels:
 	}
 
 	// Telegram: the secret token is checked, the answer goes out with the bot's token in the path.
-	upd := []byte(`{"update_id":1001,"message":{"message_id":5,"date":1767261600,"from":{"id":777,"is_bot":false,"first_name":"Noa","language_code":"en"},"chat":{"id":777,"type":"private","first_name":"Noa"},"text":"how long does shipping take?"}}`)
+	upd := []byte(`{"update_id":1001,"message":{"message_id":5,"date":` + strconv.FormatInt(time.Now().Unix(), 10) + `,"from":{"id":777,"is_bot":false,"first_name":"Noa","language_code":"en"},"chat":{"id":777,"type":"private","first_name":"Noa"},"text":"how long does shipping take?"}}`)
 	if code := post(t, s.base+"/webhooks/telegram/shop-bot", upd); code != 401 {
 		t.Fatalf("telegram without the secret: %d, want 401", code)
 	}

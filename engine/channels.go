@@ -51,7 +51,7 @@ func (e *Engine) Inbound(ctx context.Context, in baton.Inbound) error {
 		return err
 	}
 	_, err = e.CustomerMessage(ctx, c.ID, lifecycle.CustomerInput{Text: in.Text, ClientMessageID: in.MessageID,
-		Payload: in.Payload, Locale: in.Locale})
+		Payload: in.Payload, Locale: in.Locale, SentAt: in.At})
 	return err
 }
 
@@ -67,6 +67,12 @@ func (e *Engine) StatusUpdate(ctx context.Context, u baton.StatusUpdate) error {
 	}
 	d, moved, err := e.Store.ApplyStatusUpdate(ctx, u)
 	if baton.ErrorCode(err) == baton.ENOTFOUND {
+		if e.sending(u.Channel, u.Account) {
+			// The platform can report on a message before its send call
+			// has returned the id Baton records: refuse, so the platform
+			// repeats the report once the id is known.
+			return baton.Errorf(baton.EUNAVAILABLE, "a message on this account is being sent; report again")
+		}
 		// Not ours (sent from elsewhere, or before Baton): nothing to record.
 		return nil
 	}
@@ -109,18 +115,22 @@ func (e *Engine) deliveryFailed(ctx context.Context, d *baton.Delivery) {
 }
 
 // queueDeliveries adds to a change the entries that go out on the
-// conversation's messaging channel.
+// conversation's messaging channel. A notice from Baton itself ("Alex
+// joined") that the platform would refuse now, outside its reply window,
+// stays on the timeline only: it is not the agent's reply.
 func queueDeliveries(ch *baton.Change, c *baton.Conversation, now time.Time) {
 	if c.ChannelUser == "" {
 		return
 	}
 	for i := range ch.Messages {
-		if m := &ch.Messages[i]; m.Outbound() {
-			ch.Deliveries = append(ch.Deliveries, baton.Delivery{Seq: m.Seq, Channel: c.Channel, Account: c.ChannelAccount,
-				UserID: c.ChannelUser, NextAttemptAt: now, UpdatedAt: now})
-			// The entry as answered and published shows it is on its way.
-			m.Delivery = &baton.Delivery{Status: baton.DeliveryPending, UpdatedAt: now}
+		m := &ch.Messages[i]
+		if !m.Outbound() || m.Author == baton.AuthorSystem && !c.Window(m.Author, now).Open {
+			continue
 		}
+		ch.Deliveries = append(ch.Deliveries, baton.Delivery{Seq: m.Seq, Channel: c.Channel, Account: c.ChannelAccount,
+			UserID: c.ChannelUser, NextAttemptAt: now, UpdatedAt: now})
+		// The entry as answered and published shows it is on its way.
+		m.Delivery = &baton.Delivery{Status: baton.DeliveryPending, UpdatedAt: now}
 	}
 }
 
@@ -131,8 +141,12 @@ const (
 	firstBackoff        = 2 * time.Second
 	maxBackoff          = 30 * time.Minute
 	sendTimeout         = 15 * time.Second
-	deliveryBatch       = 64
-	deliveryWorkers     = 8
+	// sendLease is how long a delivery being sent is not due again: if
+	// Baton stops between the platform's answer and recording it, the
+	// delivery is sent again after it (at least once, never lost).
+	sendLease       = sendTimeout + time.Minute
+	deliveryBatch   = 64
+	deliveryWorkers = 8
 )
 
 // backoff is the wait after the n-th failed attempt: doubling from
@@ -179,11 +193,15 @@ func (e *Engine) wakeOutbox() {
 }
 
 // Deliver sends the deliveries that are due, once. The background loop
-// calls it every tick and whenever a change queued new ones.
+// calls it every tick and whenever a change queued new ones. Calls run one
+// at a time, so no delivery is sent by two at once. When ctx ends, sends
+// already begun finish and are recorded; no new one starts.
 func (e *Engine) Deliver(ctx context.Context) {
 	if len(e.Senders) == 0 {
 		return
 	}
+	e.deliverMu.Lock()
+	defer e.deliverMu.Unlock()
 	// Each round sends the first pending delivery of each conversation, in
 	// parallel across conversations; the next round sends what came next.
 	// Every attempt leaves its delivery done or scheduled later, so the
@@ -224,36 +242,19 @@ func (e *Engine) Deliver(ctx context.Context) {
 func (e *Engine) send(ctx context.Context, out *baton.Outgoing) bool {
 	d := out.Delivery
 	log := e.logger().With("conversation", d.ConversationID, "seq", d.Seq, "channel", d.Channel, "account", d.Account)
-	sender := e.Senders[SenderKey(d.Channel, d.Account)]
-	c, err := e.Conversation(ctx, d.ConversationID)
-	if err != nil {
-		log.Error("load conversation for a delivery", "err", err)
+	// Claim the delivery first: if recording the outcome fails, or Baton
+	// stops, it is not due again until the lease ends.
+	claim := *d
+	claim.NextAttemptAt = e.now().Add(sendLease)
+	if err := e.Store.UpdateDelivery(ctx, &claim); err != nil {
+		log.Error("claim a delivery", "err", err)
 		return false
 	}
-	now := e.now()
-	var platformID string
-	switch {
-	case sender == nil:
-		err = &baton.SendError{Reason: "the " + d.Channel.Title() + " account " + d.Account + " is not configured"}
-	default:
-		out.Window = c.Window(out.Author, now)
-		if out.Event == baton.EventTemplate {
-			if e.Rules.Template != nil {
-				out.Template = renderTemplate(e.Rules.Template(c), c)
-			}
-			if out.Template == nil {
-				err = &baton.SendError{Reason: "no WhatsApp template is configured for department " + c.Department}
-				break
-			}
-		} else if !out.Window.Open {
-			// Accepted inside the window, but retried past its end.
-			err = &baton.SendError{Reason: out.Window.Reason}
-			break
-		}
-		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-		platformID, err = sender.Send(sctx, out)
-		cancel()
-	}
+	// A send that has begun finishes even when Baton is stopping.
+	ctx = context.WithoutCancel(ctx)
+	done := e.beginSend(d.Channel, d.Account)
+	defer done()
+	platformID, err := e.attempt(ctx, out)
 	d.Attempts++
 	d.UpdatedAt = e.now()
 	var se *baton.SendError
@@ -271,8 +272,8 @@ func (e *Engine) send(ctx context.Context, out *baton.Outgoing) bool {
 		d.Status, d.Error = baton.DeliveryFailed, sendReason(err)
 		log.Error("delivery failed", "attempts", d.Attempts, "err", err)
 	}
-	if err := e.Store.UpdateDelivery(ctx, d); err != nil {
-		log.Error("record a delivery", "err", err)
+	if err := e.record(ctx, d); err != nil {
+		log.Error("record a delivery", "status", d.Status, "platform_id", d.PlatformID, "err", err)
 		return false
 	}
 	e.publishDelivery(ctx, d) // sent, failed, or pending with one more attempt
@@ -280,6 +281,87 @@ func (e *Engine) send(ctx context.Context, out *baton.Outgoing) bool {
 		e.deliveryFailed(ctx, d)
 	}
 	return true
+}
+
+// attempt sends a delivery once, as the platform's rules allow now.
+func (e *Engine) attempt(ctx context.Context, out *baton.Outgoing) (string, error) {
+	d := out.Delivery
+	sender := e.Senders[SenderKey(d.Channel, d.Account)]
+	if sender == nil {
+		return "", &baton.SendError{Reason: "the " + d.Channel.Title() + " account " + d.Account + " is not configured"}
+	}
+	c, err := e.Conversation(ctx, d.ConversationID)
+	if err != nil {
+		// Counted as an attempt, so a conversation that cannot be read
+		// fails its delivery in the end instead of holding the outbox.
+		return "", &baton.SendError{Retry: true, Reason: "the conversation could not be read: " + err.Error()}
+	}
+	out.Window = c.Window(out.Author, e.now())
+	if out.Event == baton.EventTemplate {
+		if e.Rules.Template != nil {
+			out.Template = renderTemplate(e.Rules.Template(c), c, e.agentName(ctx, c.Assignee))
+		}
+		if out.Template == nil {
+			return "", &baton.SendError{Reason: "no WhatsApp template is configured for department " + c.Department}
+		}
+	} else if !out.Window.Open {
+		// Accepted inside the window, but retried past its end.
+		return "", &baton.SendError{Reason: out.Window.Reason}
+	}
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	return sender.Send(ctx, out)
+}
+
+// record stores a delivery's outcome, trying a few times: the message may
+// have reached the customer, and an unrecorded send is sent again.
+func (e *Engine) record(ctx context.Context, d *baton.Delivery) error {
+	var err error
+	for i, wait := range []time.Duration{0, 50 * time.Millisecond, 250 * time.Millisecond, time.Second} {
+		if i > 0 {
+			time.Sleep(wait)
+		}
+		if err = e.Store.UpdateDelivery(ctx, d); err == nil || baton.ErrorCode(err) == baton.ENOTFOUND {
+			return err
+		}
+	}
+	return err
+}
+
+// beginSend counts a send in flight on an account until done is called.
+func (e *Engine) beginSend(ch baton.Channel, account string) (done func()) {
+	k := SenderKey(ch, account)
+	e.mu.Lock()
+	if e.inflight == nil {
+		e.inflight = map[string]int{}
+	}
+	e.inflight[k]++
+	e.mu.Unlock()
+	return func() {
+		e.mu.Lock()
+		if e.inflight[k]--; e.inflight[k] <= 0 {
+			delete(e.inflight, k)
+		}
+		e.mu.Unlock()
+	}
+}
+
+// sending reports whether a send on the account is in flight.
+func (e *Engine) sending(ch baton.Channel, account string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.inflight[SenderKey(ch, account)] > 0
+}
+
+func (e *Engine) agentName(ctx context.Context, id string) string {
+	if id == "" {
+		return ""
+	}
+	a, err := e.Store.Agent(ctx, id)
+	if err != nil {
+		return ""
+	}
+	return a.Name
 }
 
 func asSendError(err error, target **baton.SendError) bool {
@@ -300,15 +382,25 @@ func sendReason(err error) string {
 // SenderKey names a channel account among Engine.Senders.
 func SenderKey(ch baton.Channel, account string) string { return string(ch) + "/" + account }
 
-// renderTemplate fills {customer_name} in a template's parameters.
-func renderTemplate(t *baton.Template, c *baton.Conversation) *baton.Template {
+// renderTemplate fills {customer_name} and {agent_name} in a template's
+// parameters. WhatsApp refuses an empty parameter, so an unknown name
+// reads "there" ("Hi there") and an unknown agent "our team".
+func renderTemplate(t *baton.Template, c *baton.Conversation, agent string) *baton.Template {
 	if t == nil {
 		return nil
 	}
+	customer := strings.TrimSpace(c.Contact.Name)
+	if customer == "" {
+		customer = "there"
+	}
+	if agent = strings.TrimSpace(agent); agent == "" {
+		agent = "our team"
+	}
+	fill := strings.NewReplacer("{customer_name}", customer, "{agent_name}", agent)
 	r := *t
 	r.Params = make([]string, len(t.Params))
 	for i, p := range t.Params {
-		r.Params[i] = strings.ReplaceAll(p, "{customer_name}", c.Contact.Name)
+		r.Params[i] = fill.Replace(p)
 	}
 	return &r
 }

@@ -296,12 +296,17 @@ func TestInboundStoresWhateverArrives(t *testing.T) {
 
 func TestMessengerReadWatermark(t *testing.T) {
 	e := newEnv(t)
-	e.withSender(baton.ChannelMessenger, "main")
+	fb := e.withSender(baton.ChannelMessenger, "main")
 	id := e.inbound(t, baton.ChannelMessenger, "psid-1", "m_1", "when are you open")
+	e.eng.Deliver(e.ctx)
+	// The second answer is queued before the watermark but only sent
+	// after it, on a retry: the customer cannot have read it.
+	e.clock.Advance(time.Second)
+	e.inbound(t, baton.ChannelMessenger, "psid-1", "m_2", "when are you open")
+	fb.fail = []error{&baton.SendError{Retry: true, Reason: "503"}}
 	e.eng.Deliver(e.ctx)
 	watermark := e.clock.Now()
 	e.clock.Advance(time.Minute)
-	e.inbound(t, baton.ChannelMessenger, "psid-1", "m_2", "when are you open")
 	e.eng.Deliver(e.ctx)
 	// Messenger: the customer read everything sent up to the watermark.
 	if err := e.eng.StatusUpdate(e.ctx, baton.StatusUpdate{Channel: baton.ChannelMessenger, Account: "main", UserID: "psid-1",
@@ -315,7 +320,7 @@ func TestMessengerReadWatermark(t *testing.T) {
 		}
 	}
 	if len(statuses) != 2 || statuses[0] != baton.DeliveryRead || statuses[1] != baton.DeliverySent {
-		t.Fatalf("statuses %v, want the first read and the later one still sent", statuses)
+		t.Fatalf("statuses %v, want the first read and the one sent later still sent", statuses)
 	}
 }
 
@@ -338,5 +343,196 @@ func TestRepeatedFailureReportIsNotedOnce(t *testing.T) {
 	}
 	if notes != 1 {
 		t.Fatalf("%d delivery_failed notes, want 1", notes)
+	}
+}
+
+// flakyStore fails recording a delivery's outcome a number of times, as a
+// store under load may.
+type flakyStore struct {
+	baton.Store
+	mu         sync.Mutex
+	failRecord int // failures left for outcomes (not claims)
+}
+
+func (s *flakyStore) UpdateDelivery(ctx context.Context, d *baton.Delivery) error {
+	s.mu.Lock()
+	fail := d.Attempts > 0 && s.failRecord > 0
+	if fail {
+		s.failRecord--
+	}
+	s.mu.Unlock()
+	if fail {
+		return baton.Errorf(baton.EUNAVAILABLE, "database is busy")
+	}
+	return s.Store.UpdateDelivery(ctx, d)
+}
+
+func TestSentMessageIsNotSentAgainWhenRecordingFails(t *testing.T) {
+	e := newEnv(t)
+	wa := e.withSender(baton.ChannelWhatsApp, "main")
+	store := &flakyStore{Store: e.db, failRecord: 2}
+	e.eng.Store = store
+	id := e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "when are you open")
+	e.eng.Deliver(e.ctx) // recorded on the third try
+	e.eng.Deliver(e.ctx)
+	ms := e.timeline(t, id)
+	if d := ms[len(ms)-1].Delivery; len(wa.texts()) != 1 || d.Status != baton.DeliverySent || d.PlatformID != "wamid.out.1" {
+		t.Fatalf("sent %q, delivery %+v", wa.texts(), d)
+	}
+
+	// Recording never succeeds: the delivery is not due again until its
+	// lease ends, then it is sent again rather than lost.
+	store.failRecord = 100
+	id2 := e.inbound(t, baton.ChannelWhatsApp, "31699999999", "wamid.in.2", "when are you open")
+	e.eng.Deliver(e.ctx)
+	e.clock.Advance(30 * time.Second)
+	e.eng.Deliver(e.ctx)
+	if got := len(wa.texts()); got != 2 {
+		t.Fatalf("%d sends before the lease ended, want 2", got)
+	}
+	store.failRecord = 0
+	e.clock.Advance(2 * time.Minute)
+	e.eng.Deliver(e.ctx)
+	ms = e.timeline(t, id2)
+	if d := ms[len(ms)-1].Delivery; len(wa.texts()) != 3 || d.Status != baton.DeliverySent {
+		t.Fatalf("after the lease: %d sends, delivery %+v", len(wa.texts()), d)
+	}
+}
+
+// reportingSender is a platform that reports on a message before its send
+// call has returned.
+type reportingSender struct {
+	eng     *engine.Engine
+	reports []error
+}
+
+func (s *reportingSender) Send(ctx context.Context, out *baton.Outgoing) (string, error) {
+	s.reports = append(s.reports, s.eng.StatusUpdate(ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, Account: "main",
+		PlatformID: "wamid.early", Status: baton.DeliveryDelivered, At: t0}))
+	return "wamid.early", nil
+}
+
+func TestEarlyStatusReportIsRefusedUntilTheSendIsRecorded(t *testing.T) {
+	e := newEnv(t)
+	s := &reportingSender{eng: e.eng}
+	e.eng.Senders = map[string]baton.Sender{engine.SenderKey(baton.ChannelWhatsApp, "main"): s}
+	id := e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "when are you open")
+	e.eng.Deliver(e.ctx)
+	if len(s.reports) != 1 || baton.ErrorCode(s.reports[0]) != baton.EUNAVAILABLE {
+		t.Fatalf("early report: %v, want unavailable so the platform repeats it", s.reports)
+	}
+	// The platform repeats it: now it is recorded.
+	if err := e.eng.StatusUpdate(e.ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, Account: "main",
+		PlatformID: "wamid.early", Status: baton.DeliveryDelivered, At: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	ms := e.timeline(t, id)
+	if d := ms[len(ms)-1].Delivery; d.Status != baton.DeliveryDelivered {
+		t.Fatalf("delivery %+v", d)
+	}
+	// A report on a message Baton never sent, with nothing in flight, is
+	// taken and ignored.
+	if err := e.eng.StatusUpdate(e.ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, Account: "main",
+		PlatformID: "wamid.other", Status: baton.DeliveryRead, At: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWindowCountsFromWhenTheCustomerWrote(t *testing.T) {
+	e := newEnv(t)
+	e.withSender(baton.ChannelWhatsApp, "main")
+	a := e.addAgent(t, "a_1", "Alex", baton.StatusOnline, 3)
+	// The webhook arrives two hours after the customer wrote.
+	if err := e.eng.Inbound(e.ctx, baton.Inbound{Channel: baton.ChannelWhatsApp, Account: "main", UserID: "316",
+		MessageID: "wamid.in.1", Text: "I want to talk to a human", At: e.clock.Now().Add(-2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := e.db.ConversationByChannelUser(e.ctx, baton.ChannelWhatsApp, "main", "316")
+	e.clock.Advance(22*time.Hour + time.Minute)
+	if _, err := e.eng.AgentMessage(e.ctx, a, c.ID, "Hello?", "r1", false); baton.ErrorCode(err) != baton.ECONFLICT {
+		t.Fatalf("24:01 after the customer wrote: %v, want a conflict", err)
+	}
+}
+
+func TestNoticesOutsideTheWindowStayOnTheTimeline(t *testing.T) {
+	e := newEnv(t)
+	wa := e.withSender(baton.ChannelWhatsApp, "main")
+	e.eng.Rules.Template = func(c *baton.Conversation) *baton.Template {
+		return &baton.Template{Name: "follow_up", Language: "en_US", Params: []string{"{customer_name}", "{agent_name}"}}
+	}
+	a := e.addAgent(t, "a_1", "Alex", baton.StatusAway, 3)
+	id := e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "when are you open")
+	e.eng.Deliver(e.ctx)
+	e.clock.Advance(26 * time.Hour)
+	// Taking the conversation by sending the template adds "Alex joined",
+	// which WhatsApp would refuse now: it is not sent, and not noted as
+	// a failed delivery.
+	if _, err := e.eng.AgentTemplate(e.ctx, a, id, "t1"); err != nil {
+		t.Fatal(err)
+	}
+	e.eng.Deliver(e.ctx)
+	last := wa.sent[len(wa.sent)-1]
+	if len(wa.sent) != 2 || last.Template == nil || strings.Join(last.Template.Params, "|") != "Dana|Alex" {
+		t.Fatalf("sent %+v, want the bot's answer then the template for Dana from Alex", wa.sent)
+	}
+	for _, m := range e.timeline(t, id) {
+		if m.Event == baton.EventDeliveryFailed || m.Author == baton.AuthorSystem && m.Delivery != nil {
+			t.Fatalf("entry %d %q (%s) has delivery %+v", m.Seq, m.Text, m.Event, m.Delivery)
+		}
+	}
+	// Templates go out on WhatsApp only.
+	fb := e.inbound(t, baton.ChannelMessenger, "psid-1", "m_1", "when are you open")
+	e.clock.Advance(26 * time.Hour)
+	if _, err := e.eng.AgentTemplate(e.ctx, a, fb, "t2"); baton.ErrorCode(err) != baton.EINVALID {
+		t.Fatalf("template on Messenger: %v", err)
+	}
+}
+
+// blockingSender is a platform that answers while Baton is stopping.
+type blockingSender struct {
+	stop    context.CancelFunc
+	ctxErrs []error
+	mu      sync.Mutex
+	calls   int
+}
+
+func (s *blockingSender) Send(ctx context.Context, out *baton.Outgoing) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if s.stop != nil {
+		s.stop() // Baton begins to stop while the platform answers
+	}
+	time.Sleep(time.Millisecond)
+	s.ctxErrs = append(s.ctxErrs, ctx.Err())
+	return fmt.Sprintf("wamid.out.%d", s.calls), nil
+}
+
+func TestSendsInFlightFinishOnShutdownAndRunOneAtATime(t *testing.T) {
+	e := newEnv(t)
+	ctx, stop := context.WithCancel(e.ctx)
+	s := &blockingSender{stop: stop}
+	e.eng.Senders = map[string]baton.Sender{engine.SenderKey(baton.ChannelWhatsApp, "main"): s}
+	id := e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "when are you open")
+	e.eng.Deliver(ctx)
+	ms := e.timeline(t, id)
+	if d := ms[len(ms)-1].Delivery; s.calls != 1 || s.ctxErrs[0] != nil || d.Status != baton.DeliverySent {
+		t.Fatalf("%d sends, context %v, delivery %+v: the send begun must finish and be recorded", s.calls, s.ctxErrs, d)
+	}
+
+	// Two Deliver calls at once (the loop and a test, or two ticks) send
+	// each message once.
+	s.stop = nil
+	for i := range 20 {
+		e.inbound(t, baton.ChannelWhatsApp, fmt.Sprintf("3170000%04d", i), fmt.Sprintf("wamid.in.x%d", i), "when are you open")
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() { defer wg.Done(); e.eng.Deliver(e.ctx) }()
+	}
+	wg.Wait()
+	if s.calls != 21 {
+		t.Fatalf("%d sends, want 21", s.calls)
 	}
 }

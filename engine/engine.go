@@ -52,8 +52,12 @@ type Engine struct {
 	drainMu sync.Mutex
 	// outbox wakes the delivery loop when a change queued deliveries.
 	outbox chan struct{}
-	bots   dispatcher
-	stats  handlingStats
+	// deliverMu runs one Deliver at a time; inflight counts the sends in
+	// flight per account (guarded by mu).
+	deliverMu sync.Mutex
+	inflight  map[string]int
+	bots      dispatcher
+	stats     handlingStats
 }
 
 // entry is one conversation in memory. mu serialises the events of that

@@ -256,6 +256,10 @@ type CustomerInput struct {
 	// before (a client that learns the language only when the customer
 	// types, such as Bot Framework Web Chat).
 	Locale string
+	// SentAt is when the customer sent it, if their platform says. A
+	// platform's reply window counts from then, not from when a delayed
+	// webhook reached Baton.
+	SentAt time.Time
 }
 
 // CustomerMessage appends a customer message and decides what follows:
@@ -282,7 +286,13 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 		s.system(baton.EventReopened, "Conversation reopened by the customer", false)
 	}
 	s.add(baton.Message{Author: baton.AuthorCustomer, Text: in.Text, ClientMessageID: in.ClientMessageID, Payload: in.Payload})
-	s.c.LastCustomerAt = &s.now
+	wrote := now
+	if !in.SentAt.IsZero() && in.SentAt.Before(now) {
+		wrote = in.SentAt
+	}
+	if s.c.LastCustomerAt == nil || wrote.After(*s.c.LastCustomerAt) {
+		s.c.LastCustomerAt = &wrote
+	}
 	if s.c.Mode == baton.ModeAgent {
 		s.c.LastActivityAt = now
 	}
@@ -811,6 +821,9 @@ func (r *Rules) template(c *baton.Conversation) *baton.Template {
 // who can then answer and open the window again. The timeline shows which
 // template went out.
 func (r *Rules) AgentTemplate(c *baton.Conversation, a *baton.Agent, clientMessageID string, now time.Time) (*Decision, error) {
+	if c.Channel != baton.ChannelWhatsApp {
+		return nil, baton.Errorf(baton.EINVALID, "templates are sent on WhatsApp only; this conversation is on %s", c.Channel.Title())
+	}
 	t := r.template(c)
 	if t == nil {
 		return nil, baton.Errorf(baton.EINVALID, "no WhatsApp template is configured for department %q", c.Department)
