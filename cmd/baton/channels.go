@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -161,6 +162,10 @@ func (c *ChannelsConfig) build(departments map[string]*baton.Department, logger 
 		if name == "" {
 			return fmt.Errorf("config: channels.%s: an account has no name", kind)
 		}
+		// The name is part of a webhook path and of every log line.
+		if !accountName.MatchString(name) {
+			return fmt.Errorf("config: channels.%s: name %q may only have lowercase letters, digits, - and _", kind, name)
+		}
 		if seen[kind+"/"+name] {
 			return fmt.Errorf("config: channels.%s: %q is defined twice", kind, name)
 		}
@@ -222,6 +227,12 @@ func (c *ChannelsConfig) build(departments map[string]*baton.Department, logger 
 			APIBase: a.APIBase}, client, logger)
 		if err != nil {
 			return nil, fmt.Errorf("config: channels.telegram %q: %w", a.Name, err)
+		}
+		// A bot has one webhook: two accounts with its token would take
+		// each other's.
+		botID, _, _ := strings.Cut(a.BotToken.Value, ":")
+		if err := sameID("telegram", "bot "+botID, a.Name); err != nil {
+			return nil, err
 		}
 		ch.telegram[a.Name] = acc
 		ch.senders[engine.SenderKey(baton.ChannelTelegram, a.Name)] = acc
@@ -301,3 +312,6 @@ func telegramWebhook(args []string, getenv func(string) string, stdout, stderr i
 	}
 	return nil
 }
+
+// accountName is what a channel account may be called.
+var accountName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)

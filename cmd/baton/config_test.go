@@ -72,6 +72,10 @@ func TestLoadConfigErrors(t *testing.T) {
 			want: `"b" is defined twice`},
 		"same page twice": {env: map[string]string{"S": "x"}, file: `channels: {messenger: [{name: a, page_id: "1", app_secret: {env: S}, verify_token: {env: S}, page_access_token: {env: S}}, {name: b, page_id: "1", app_secret: {env: S}, verify_token: {env: S}, page_access_token: {env: S}}]}`,
 			want: "have the same id 1"},
+		"same telegram bot twice": {file: "channels: {telegram: [{name: a, bot_token: '1:a', secret_token: s}, {name: b, bot_token: '1:a', secret_token: s}]}",
+			want: `"a" and "b" have the same id bot 1`},
+		"account name with a space": {file: "channels: {telegram: [{name: 'support bot', bot_token: '1:a', secret_token: s}]}",
+			want: `name "support bot" may only have lowercase letters`},
 		"template unknown department": {env: map[string]string{"S": "x"}, file: `channels: {whatsapp: [{name: m, phone_number_id: "1", app_secret: {env: S}, verify_token: {env: S}, access_token: {env: S}, templates: {nope: {name: t, language: en}}}]}`,
 			want: `template for unknown department "nope"`},
 	}
