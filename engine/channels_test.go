@@ -452,6 +452,10 @@ func TestWindowCountsFromWhenTheCustomerWrote(t *testing.T) {
 	if _, err := e.eng.AgentMessage(e.ctx, a, c.ID, "Hello?", "r1", false); baton.ErrorCode(err) != baton.ECONFLICT {
 		t.Fatalf("24:01 after the customer wrote: %v, want a conflict", err)
 	}
+	// The same after a restart, from what is stored.
+	if _, err := e.newEngine(e.db).AgentMessage(e.ctx, a, c.ID, "Hello?", "r1", false); baton.ErrorCode(err) != baton.ECONFLICT {
+		t.Fatalf("after a restart: %v, want a conflict", err)
+	}
 }
 
 func TestNoticesOutsideTheWindowStayOnTheTimeline(t *testing.T) {

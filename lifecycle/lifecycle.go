@@ -285,13 +285,14 @@ func (r *Rules) CustomerMessage(c *baton.Conversation, in CustomerInput, now tim
 		s.c.Mode = baton.ModeBot
 		s.system(baton.EventReopened, "Conversation reopened by the customer", false)
 	}
-	s.add(baton.Message{Author: baton.AuthorCustomer, Text: in.Text, ClientMessageID: in.ClientMessageID, Payload: in.Payload})
-	wrote := now
+	m := s.add(baton.Message{Author: baton.AuthorCustomer, Text: in.Text, ClientMessageID: in.ClientMessageID, Payload: in.Payload})
 	if !in.SentAt.IsZero() && in.SentAt.Before(now) {
-		wrote = in.SentAt
+		// The entry says when the customer wrote; the stored conversation's
+		// last customer message time, which windows count from, follows.
+		m.CreatedAt = in.SentAt
 	}
-	if s.c.LastCustomerAt == nil || wrote.After(*s.c.LastCustomerAt) {
-		s.c.LastCustomerAt = &wrote
+	if s.c.LastCustomerAt == nil || m.CreatedAt.After(*s.c.LastCustomerAt) {
+		s.c.LastCustomerAt = &m.CreatedAt
 	}
 	if s.c.Mode == baton.ModeAgent {
 		s.c.LastActivityAt = now
