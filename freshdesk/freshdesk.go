@@ -1,0 +1,151 @@
+// Package freshdesk mirrors Baton's tickets in Freshdesk through its API
+// v2: a ticket per handoff, then private notes and "resolved".
+package freshdesk
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/batonhq/baton"
+)
+
+const (
+	// maxAnswer bounds what is read of an API response.
+	maxAnswer = 1 << 20
+	// defaultTimeout bounds a request when New makes the client.
+	defaultTimeout = 30 * time.Second
+)
+
+// Config is a Freshdesk helpdesk in Baton's config.
+type Config struct {
+	// Domain is the helpdesk's Freshdesk address, acme.freshdesk.com or
+	// just acme. Freshdesk's API answers only there, not on a custom
+	// domain.
+	Domain string
+	// BaseURL replaces https://{Domain}, for a proxy or a test server;
+	// set one of the two.
+	BaseURL string
+	// APIKey is the key from an agent's Profile settings; tickets and
+	// notes are written in that agent's name. It is never logged nor
+	// returned in an error.
+	APIKey string
+	// GroupIDs maps a Baton department to the Freshdesk group its tickets
+	// go to; a department not listed leaves the group to Freshdesk.
+	GroupIDs map[string]int64
+	// Tags are added to every ticket Baton creates.
+	Tags []string
+}
+
+// Client creates and updates tickets in one Freshdesk helpdesk. It is
+// safe for concurrent use.
+type Client struct {
+	// Now reads the clock for Retry-After dates; time.Now when nil.
+	Now func() time.Time
+
+	base   string // scheme://host[/path], no trailing slash
+	auth   string // the Authorization header
+	key    string
+	groups map[string]int64
+	tags   []string
+	client *http.Client
+}
+
+var domainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.freshdesk\.com)?$`)
+
+// New checks cfg and returns the client. A nil client gets one with a
+// 30-second timeout that does not follow redirects.
+func New(cfg Config, client *http.Client) (*Client, error) {
+	var base string
+	switch {
+	case cfg.Domain != "" && cfg.BaseURL != "":
+		return nil, errors.New("freshdesk: set the domain or the base URL, not both")
+	case cfg.Domain != "":
+		d := strings.ToLower(strings.TrimSpace(cfg.Domain))
+		if !domainRE.MatchString(d) {
+			return nil, fmt.Errorf("freshdesk: the domain must be the helpdesk's Freshdesk address, such as acme.freshdesk.com, not %q", cfg.Domain)
+		}
+		if !strings.HasSuffix(d, ".freshdesk.com") {
+			d += ".freshdesk.com"
+		}
+		base = "https://" + d
+	case cfg.BaseURL != "":
+		b, err := checkBaseURL(cfg.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("freshdesk: base URL: %w", err)
+		}
+		base = b
+	default:
+		return nil, errors.New("freshdesk: the domain is missing (acme.freshdesk.com)")
+	}
+	// Real keys are about 20 characters; a short one is a typo, and
+	// redacting it would mangle every error.
+	if len(cfg.APIKey) < 8 || strings.ContainsAny(cfg.APIKey, " \t\r\n:") {
+		return nil, errors.New("freshdesk: the API key is missing or malformed")
+	}
+	groups := make(map[string]int64, len(cfg.GroupIDs))
+	for dept, id := range cfg.GroupIDs {
+		if id <= 0 {
+			return nil, fmt.Errorf("freshdesk: group IDs: department %q needs a positive Freshdesk group ID, not %d", dept, id)
+		}
+		groups[dept] = id
+	}
+	for _, tag := range cfg.Tags {
+		if strings.TrimSpace(tag) == "" || strings.ContainsAny(tag, ",\r\n") {
+			return nil, fmt.Errorf("freshdesk: tags: %q is not a tag", tag)
+		}
+	}
+	if client == nil {
+		client = &http.Client{
+			Timeout: defaultTimeout,
+			// An address that moved is a configuration error, not a
+			// reason to send the key (or a POST turned GET) on.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return &Client{
+		base: base,
+		// Freshdesk's scheme: the key as the user name, any password.
+		auth:   "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.APIKey+":X")),
+		key:    cfg.APIKey,
+		groups: groups,
+		tags:   append([]string(nil), cfg.Tags...),
+		client: client,
+	}, nil
+}
+
+// checkBaseURL accepts https, and plain http only on the loopback
+// interface, where a test server or a local proxy listens: the API key
+// must not cross a network in the clear.
+func checkBaseURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q is not an address such as https://acme.freshdesk.com", s)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !loopback(u.Hostname()) {
+			return "", fmt.Errorf("%q must use https", s)
+		}
+	default:
+		return "", fmt.Errorf("%q is not an address such as https://acme.freshdesk.com", s)
+	}
+	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+var _ baton.Helpdesk = (*Client)(nil)

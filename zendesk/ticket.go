@@ -1,0 +1,155 @@
+package zendesk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	"github.com/batonhq/baton"
+)
+
+// The Tickets API's requests, as Zendesk documents POST
+// /api/v2/tickets.json and PUT /api/v2/tickets/{id}.json.
+
+type ticketRequest struct {
+	Ticket ticketFields `json:"ticket"`
+}
+
+type ticketFields struct {
+	Subject    string     `json:"subject,omitempty"`
+	Comment    *comment   `json:"comment,omitempty"`
+	Requester  *requester `json:"requester,omitempty"`
+	Priority   string     `json:"priority,omitempty"`
+	Status     string     `json:"status,omitempty"`
+	GroupID    int64      `json:"group_id,omitempty"`
+	Tags       []string   `json:"tags,omitempty"`
+	ExternalID string     `json:"external_id,omitempty"`
+}
+
+type comment struct {
+	Body   string `json:"body"`
+	Public bool   `json:"public"`
+}
+
+// requester creates the customer as an end user, or finds them by email.
+type requester struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// priorities maps Baton's priorities to Zendesk's, which are the same
+// four words; anything else goes as normal.
+var priorities = map[baton.Priority]string{
+	baton.PriorityLow:    "low",
+	baton.PriorityNormal: "normal",
+	baton.PriorityHigh:   "high",
+	baton.PriorityUrgent: "urgent",
+}
+
+// CreateTicket creates the ticket and returns its Zendesk ID.
+//
+// The conversation goes in as a private first comment: the summary and
+// the link back to Baton are for agents, and the customer has already been
+// told a ticket exists. The customer becomes the requester when their
+// email is known and well-formed; Zendesk documents a name and an email
+// for a new requester, so without one the API user stays the requester
+// and the customer's name, email and phone are in the comment.
+func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (string, error) {
+	if t == nil || t.Ticket == nil {
+		return "", &baton.SendError{Reason: "no ticket to create"}
+	}
+	f := ticketFields{
+		Subject:    subject(t),
+		Comment:    &comment{Body: description(t), Public: false},
+		Priority:   priorities[t.Ticket.Priority],
+		GroupID:    c.groups[t.Ticket.Department],
+		Tags:       c.tags,
+		ExternalID: t.Ticket.ID,
+	}
+	if f.Priority == "" {
+		f.Priority = "normal"
+	}
+	if email := strings.TrimSpace(t.Customer.Email); validEmail(email) {
+		name := truncate(clean(t.Customer.Name), maxName)
+		if name == "" {
+			name = email // Zendesk needs a name for a user it creates
+		}
+		f.Requester = &requester{Name: name, Email: email}
+	}
+	answer, err := c.do(ctx, http.MethodPost, "/api/v2/tickets.json", ticketRequest{Ticket: f})
+	if err != nil {
+		return "", err
+	}
+	var created struct {
+		Ticket struct {
+			ID json.Number `json:"id"`
+		} `json:"ticket"`
+	}
+	if json.Unmarshal(answer, &created) != nil || !digits(created.Ticket.ID.String()) {
+		// Not the Tickets API's answer: a proxy or a wrong base URL. The
+		// ticket may exist all the same, so trying again could make two.
+		return "", &baton.SendError{Reason: "Zendesk answered without a ticket ID; check the base URL"}
+	}
+	return created.Ticket.ID.String(), nil
+}
+
+// UpdateTicket adds the update to the Zendesk ticket: an agent's reply as
+// an internal note (the customer already has it, from Baton), a
+// resolution as "solved" with a note saying so.
+func (c *Client) UpdateTicket(ctx context.Context, externalID string, u *baton.TicketUpdate) error {
+	if !digits(externalID) {
+		return &baton.SendError{Reason: fmt.Sprintf("%q is not a Zendesk ticket ID", externalID)}
+	}
+	if u == nil {
+		return &baton.SendError{Reason: "no update to send"}
+	}
+	var f ticketFields
+	text := strings.TrimSpace(u.Text)
+	switch u.Kind {
+	case baton.TicketAgentReplied:
+		who := strings.TrimSpace(u.Author)
+		if who == "" {
+			who = "An agent"
+		}
+		body := who + " answered the customer in Baton" + stamp(u.At)
+		if text != "" {
+			body += ":\n\n" + cutBytes(text, maxDescription)
+		}
+		f.Comment = &comment{Body: body}
+	case baton.TicketResolved:
+		body := "The conversation was resolved in Baton" + stamp(u.At) + "."
+		if text != "" {
+			body += "\n\n" + cutBytes(text, maxDescription)
+		}
+		f.Status = "solved"
+		f.Comment = &comment{Body: body}
+	default:
+		return &baton.SendError{Reason: fmt.Sprintf("unknown ticket update %q", u.Kind)}
+	}
+	_, err := c.do(ctx, http.MethodPut, "/api/v2/tickets/"+externalID+".json", ticketRequest{Ticket: f})
+	return err
+}
+
+// maxName bounds a requester's name.
+const maxName = 255
+
+// validEmail reports whether s is a bare address Zendesk will take: an
+// email it refuses would refuse the whole ticket, for good.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndex(s, "@"):], ".")
+}
+
+// digits reports whether s is a non-empty string of ASCII digits, as
+// Zendesk's ticket IDs are.
+func digits(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
