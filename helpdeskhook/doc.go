@@ -21,7 +21,7 @@
 // with the secret, of t, a dot, and the raw body bytes. A receiver
 // recomputes it over the body as received (before parsing it), compares
 // in constant time, and refuses a t more than five minutes from its clock.
-// In Go, webhookbot.Verify does all of it.
+// In Go, signature.Verify does all of it.
 //
 // # ticket.created
 //

@@ -15,7 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/batonhq/baton"
-	"github.com/batonhq/baton/webhookbot"
+	"github.com/batonhq/baton/signature"
 )
 
 const (
@@ -60,7 +60,7 @@ type Hook struct {
 // reserved headers are Baton's own; a configured header may not replace them.
 var reserved = map[string]bool{
 	"Content-Type": true, "Content-Length": true, "Host": true, "User-Agent": true,
-	"Transfer-Encoding": true, "Connection": true, webhookbot.SignatureHeader: true,
+	"Transfer-Encoding": true, "Connection": true, signature.Header: true,
 }
 
 // New checks cfg and returns the hook. A nil client gets one with a
@@ -175,7 +175,7 @@ func (h *Hook) post(ctx context.Context, event any) ([]byte, error) {
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "Baton")
 	if h.secret != "" {
-		req.Header.Set(webhookbot.SignatureHeader, webhookbot.Sign(h.secret, body, h.now()))
+		req.Header.Set(signature.Header, signature.Sign(h.secret, body, h.now()))
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/helpdeskhook"
-	"github.com/batonhq/baton/webhookbot"
+	"github.com/batonhq/baton/signature"
 )
 
 const secret = "whsec-9f8e7d6c5b4a3928"
@@ -33,7 +33,7 @@ type delivery struct {
 }
 
 // receiver stands for a Zap or an n8n workflow: it verifies the signature
-// as a receiver would, with webhookbot.Verify over the raw body, and
+// as a receiver would, with signature.Verify over the raw body, and
 // replies with reply.
 type receiver struct {
 	t      *testing.T
@@ -63,9 +63,9 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("User-Agent %q", ua)
 	}
 	raw, _ := io.ReadAll(r.Body)
-	sig := r.Header.Get(webhookbot.SignatureHeader)
+	sig := r.Header.Get(signature.Header)
 	if rc.secret != "" {
-		if err := webhookbot.Verify(rc.secret, sig, raw, sentAt, 0); err != nil {
+		if err := signature.Verify(rc.secret, sig, raw, sentAt, 0); err != nil {
 			t.Errorf("signature %q does not verify: %v", sig, err)
 		}
 		if !strings.HasPrefix(sig, "t="+strconv.FormatInt(sentAt.Unix(), 10)+",") {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/batonhq/baton/signature"
 	"io"
 	"net/http"
 	"strings"
@@ -233,8 +234,8 @@ func TestRequestHeaders(t *testing.T) {
 	if h.Get("Authorization") != "Bearer abc" || h.Get("X-Tenant") != "acme" {
 		t.Errorf("configured headers missing: %v", h)
 	}
-	if h.Get(webhookbot.SignatureHeader) != "" {
-		t.Errorf("signed without a secret: %q", h.Get(webhookbot.SignatureHeader))
+	if h.Get(signature.Header) != "" {
+		t.Errorf("signed without a secret: %q", h.Get(signature.Header))
 	}
 }
 

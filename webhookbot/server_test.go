@@ -3,6 +3,7 @@ package webhookbot_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/batonhq/baton/signature"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -59,7 +60,7 @@ func newFakeBot(tb testing.TB, path, secret string, s script) *fakeBot {
 			return
 		}
 		if secret != "" {
-			if err := webhookbot.Verify(secret, r.Header.Get(webhookbot.SignatureHeader), body, time.Now(), time.Minute); err != nil {
+			if err := signature.Verify(secret, r.Header.Get(signature.Header), body, time.Now(), time.Minute); err != nil {
 				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/batonhq/baton/signature"
 	"io"
 	"net"
 	"net/http"
@@ -69,7 +70,7 @@ type Bot struct {
 // reserved headers are Baton's own; a configured header may not replace them.
 var reserved = map[string]bool{
 	"Content-Type": true, "Content-Length": true, "Host": true, "User-Agent": true,
-	"Transfer-Encoding": true, "Connection": true, SignatureHeader: true, DeliveryHeader: true,
+	"Transfer-Encoding": true, "Connection": true, signature.Header: true, DeliveryHeader: true,
 }
 
 // New checks cfg and returns a Bot. A nil client gets one with bounded
@@ -325,7 +326,7 @@ func (b *Bot) attempt(ctx context.Context, body []byte, delivery string) ([]byte
 	req.Header.Set("User-Agent", "Baton")
 	req.Header.Set(DeliveryHeader, delivery)
 	if b.secret != "" {
-		req.Header.Set(SignatureHeader, Sign(b.secret, body, time.Now()))
+		req.Header.Set(signature.Header, signature.Sign(b.secret, body, time.Now()))
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {

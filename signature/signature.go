@@ -1,4 +1,6 @@
-package webhookbot
+// Package signature signs the HTTP requests Baton sends (bot webhooks,
+// event webhooks, helpdesk hooks) and lets a receiver verify them.
+package signature
 
 import (
 	"crypto/hmac"
@@ -10,8 +12,8 @@ import (
 	"time"
 )
 
-// SignatureHeader carries the request signature when a secret is set.
-const SignatureHeader = "X-Baton-Signature"
+// Header carries the request signature when a secret is set.
+const Header = "X-Baton-Signature"
 
 // DefaultTolerance is how far a signature's timestamp may be from the
 // verifier's clock when Verify is given no tolerance.
@@ -19,9 +21,9 @@ const DefaultTolerance = 5 * time.Minute
 
 // Verify's errors: each says why a request is refused.
 var (
-	ErrSignatureMalformed = errors.New("webhookbot: malformed signature header")
-	ErrSignatureExpired   = errors.New("webhookbot: signature timestamp outside the tolerance")
-	ErrSignatureMismatch  = errors.New("webhookbot: signature does not match")
+	ErrSignatureMalformed = errors.New("signature: malformed signature header")
+	ErrSignatureExpired   = errors.New("signature: signature timestamp outside the tolerance")
+	ErrSignatureMismatch  = errors.New("signature: signature does not match")
 )
 
 // Sign returns the X-Baton-Signature value for body sent at t:
