@@ -5,6 +5,7 @@ const (
 	EventTypeMessage      = "message"      // a new timeline entry
 	EventTypeConversation = "conversation" // the conversation's state changed
 	EventTypeAgent        = "agent"        // an agent's status changed
+	EventTypeAlert        = "alert"        // a handoff became urgent: agents are alerted
 )
 
 // Event is a change that real-time clients follow.

@@ -34,6 +34,9 @@ type Change struct {
 	// conversation's messaging channel (Seq, Channel, Account, UserID,
 	// NextAttemptAt and UpdatedAt are read); allowed in append-only changes.
 	Deliveries []Delivery
+	// Hooks are the integration events the change causes, each with the
+	// integrations that receive it; allowed in append-only changes.
+	Hooks []HookEvent
 }
 
 // Handling is one stretch of an agent's work on a conversation, from the
@@ -128,6 +131,29 @@ type Store interface {
 	// HandlingTimes returns the durations of the department's most recent
 	// handlings that ended at or after since, newest first, at most limit.
 	HandlingTimes(ctx context.Context, department string, since time.Time, limit int) ([]time.Duration, error)
+
+	// DueHookDeliveries returns pending integration deliveries whose time
+	// has come, each the first pending one of its conversation and target,
+	// with its event.
+	DueHookDeliveries(ctx context.Context, now time.Time, limit int) ([]*HookJob, error)
+	// UpdateHookDelivery stores a delivery's status, attempts, next
+	// attempt, last status code and error.
+	UpdateHookDelivery(ctx context.Context, d *HookDelivery) error
+	HookDelivery(ctx context.Context, id int64) (*HookDelivery, error)
+	HookEventBody(ctx context.Context, deliveryID int64) ([]byte, error)
+	HookDeliveries(ctx context.Context, f HookDeliveryFilter) ([]*HookDelivery, error)
+	// RetryHookDelivery makes a failed delivery pending again.
+	RetryHookDelivery(ctx context.Context, id int64, now time.Time) (*HookDelivery, error)
+	// PruneHooks deletes finished deliveries last changed before a time.
+	PruneHooks(ctx context.Context, before time.Time) (int64, error)
+	Subscription(ctx context.Context, id string) (*Subscription, error)
+	Subscriptions(ctx context.Context) ([]*Subscription, error)
+	// PutSubscription creates or replaces a subscription by its id.
+	PutSubscription(ctx context.Context, s *Subscription) error
+	// DeleteSubscription deletes a subscription and fails its pending
+	// deliveries.
+	DeleteSubscription(ctx context.Context, id string, now time.Time) error
+	SetTicketExternalID(ctx context.Context, id, externalID string) error
 
 	// Setting and SetSetting keep small server-wide values.
 	Setting(ctx context.Context, key string) (string, error)

@@ -25,6 +25,8 @@ type Ticket struct {
 	ExpectedBy *time.Time `json:"expected_by"`
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
+	// ExternalID is the ticket's id in the helpdesk it is mirrored to.
+	ExternalID string `json:"external_id,omitempty"`
 }
 
 // SurveyResponse is a customer's satisfaction rating after one resolution.

@@ -261,15 +261,18 @@ func (e *Engine) send(ctx context.Context, out *baton.Outgoing) bool {
 	switch {
 	case err == nil:
 		d.Status, d.PlatformID, d.Error = baton.DeliverySent, platformID, ""
+		e.metrics().ChannelSend(d.Channel, "sent")
 	case asSendError(err, &se) && se.Retry && d.Attempts < MaxDeliveryAttempts:
 		wait := backoff(d.Attempts)
 		if se.RetryAfter > wait {
 			wait = se.RetryAfter
 		}
 		d.NextAttemptAt, d.Error = d.UpdatedAt.Add(wait), se.Reason
+		e.metrics().ChannelSend(d.Channel, "retry")
 		log.Warn("delivery will be retried", "attempt", d.Attempts, "in", wait.Round(time.Second), "err", err)
 	default:
 		d.Status, d.Error = baton.DeliveryFailed, sendReason(err)
+		e.metrics().ChannelSend(d.Channel, "failed")
 		log.Error("delivery failed", "attempts", d.Attempts, "err", err)
 	}
 	if err := e.record(ctx, d); err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/batonhq/baton"
@@ -46,6 +47,19 @@ type Engine struct {
 	CacheSize int
 	// Senders send on the messaging channels' accounts, by SenderKey.
 	Senders map[string]baton.Sender
+	// Webhooks posts events to webhook subscribers; Helpdesk mirrors
+	// tickets; Notifiers, by name, raise urgent handoffs. Any may be nil.
+	Webhooks  WebhookPoster
+	Helpdesk  baton.Helpdesk
+	Notifiers map[string]baton.Notifier
+	// HookMaxAttempts bounds the attempts per integration event
+	// (DefaultHookAttempts if zero).
+	HookMaxAttempts int
+	// PublicURL is Baton's address as agents reach it, for links to the
+	// inbox in tickets and alerts ("" leaves them out).
+	PublicURL string
+	// Metrics counts what happens, for monitoring; nil counts nothing.
+	Metrics Metrics
 
 	mu      sync.Mutex
 	cache   map[string]*entry
@@ -56,8 +70,13 @@ type Engine struct {
 	// flight per account (guarded by mu).
 	deliverMu sync.Mutex
 	inflight  map[string]int
-	bots      dispatcher
-	stats     handlingStats
+	// subs are the webhook subscriptions; hooks wakes the integration
+	// outbox loop; hookMu runs one DeliverHooks at a time.
+	subs   atomic.Pointer[[]*baton.Subscription]
+	hooks  chan struct{}
+	hookMu sync.Mutex
+	bots   dispatcher
+	stats  handlingStats
 }
 
 // entry is one conversation in memory. mu serialises the events of that
@@ -174,6 +193,9 @@ func (e *Engine) store(ctx context.Context, en *entry, d *lifecycle.Decision, cr
 	ch := d.Change(prev)
 	ch.Create = create
 	queueDeliveries(ch, d.Conversation, e.now())
+	if e.integrated() {
+		ch.Hooks = e.hookEvents(ctx, prev, d)
+	}
 	if err := e.Store.Commit(ctx, ch); err != nil {
 		// The cached state may be stale (another writer); reload next time.
 		en.conv = nil
@@ -184,6 +206,10 @@ func (e *Engine) store(ctx context.Context, en *entry, d *lifecycle.Decision, cr
 	if len(ch.Deliveries) > 0 {
 		e.wakeOutbox()
 	}
+	if len(ch.Hooks) > 0 {
+		e.wakeHooks()
+	}
+	e.count(prev, d)
 	if d.Handled != nil {
 		e.stats.forget(d.Handled.Department)
 	}
@@ -210,6 +236,9 @@ func (e *Engine) publish(prev *baton.Conversation, d *lifecycle.Decision) {
 	if prev == nil || prev.Mode != c.Mode || prev.Assignee != c.Assignee || prev.Department != c.Department ||
 		prev.Priority != c.Priority || prev.Survey != c.Survey {
 		e.Publisher.Publish(baton.Event{Type: baton.EventTypeConversation, Conversation: c, Previous: prev})
+	}
+	if becameUrgent(prev, c) {
+		e.Publisher.Publish(baton.Event{Type: baton.EventTypeAlert, Conversation: c})
 	}
 }
 
@@ -353,7 +382,7 @@ func (e *Engine) message(ctx context.Context, id string, d *lifecycle.Decision, 
 // hands the customer to a human: nobody is left without an answer.
 func (e *Engine) askBot(ctx context.Context, d *lifecycle.Decision, in lifecycle.CustomerInput, recent []baton.Message, now time.Time) (*lifecycle.Decision, error) {
 	c := d.Conversation
-	reply, err := e.Bot.Reply(ctx, baton.BotRequest{Conversation: c, Text: in.Text, Payload: in.Payload, Recent: recent})
+	reply, err := e.botReply(ctx, baton.BotRequest{Conversation: c, Text: in.Text, Payload: in.Payload, Recent: recent})
 	if err != nil {
 		e.logger().Warn("bot failed; handing off", "conversation", c.ID, "err", err)
 		reply = botFailure(err)

@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"context"
 	"time"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/lifecycle"
 )
 
 // Metrics counts what the engine does, for monitoring. Its methods are
@@ -42,3 +44,40 @@ func (noMetrics) Assigned(string, time.Duration)         {}
 func (noMetrics) BotAnswered(bool, time.Duration, error) {}
 func (noMetrics) ChannelSend(baton.Channel, string)      {}
 func (noMetrics) OutboxAttempt(string, string)           {}
+
+func (e *Engine) metrics() Metrics {
+	if e.Metrics == nil {
+		return noMetrics{}
+	}
+	return e.Metrics
+}
+
+// count reports a stored decision to the metrics.
+func (e *Engine) count(prev *baton.Conversation, d *lifecycle.Decision) {
+	if e.Metrics == nil {
+		return
+	}
+	c := d.Conversation
+	for i := range d.Entries {
+		m := &d.Entries[i]
+		switch {
+		case m.Author == baton.AuthorCustomer:
+			e.Metrics.MessageIn(c.Channel)
+		case m.Event == baton.EventHandoffRequested && c.Handoff != nil:
+			e.Metrics.Handoff(c.Handoff.Trigger, c.Handoff.Department)
+		case m.Outbound():
+			e.Metrics.MessageOut(c.Channel, m.Author)
+		}
+	}
+	if d.Assigned != "" && c.QueuedAt != nil && c.AssignedAt != nil && prev != nil && prev.Mode == baton.ModeQueued {
+		e.Metrics.Assigned(c.Department, c.AssignedAt.Sub(*c.QueuedAt))
+	}
+}
+
+// botReply asks the bot, timing its answer for the metrics.
+func (e *Engine) botReply(ctx context.Context, req baton.BotRequest) (*baton.BotReply, error) {
+	start := time.Now()
+	reply, err := e.Bot.Reply(ctx, req)
+	e.metrics().BotAnswered(e.RemoteBot, time.Since(start), err)
+	return reply, err
+}

@@ -105,7 +105,7 @@ func (e *Engine) askRemote(c *baton.Conversation, in lifecycle.CustomerInput) {
 		if n := len(recent); n > 0 && recent[n-1].Author == baton.AuthorCustomer && recent[n-1].Text == in.Text {
 			recent = recent[:n-1]
 		}
-		reply, err := e.Bot.Reply(ctx, baton.BotRequest{Conversation: conv, Text: in.Text, Payload: in.Payload, Recent: recent})
+		reply, err := e.botReply(ctx, baton.BotRequest{Conversation: conv, Text: in.Text, Payload: in.Payload, Recent: recent})
 		if err != nil {
 			e.logger().Warn("bot failed; handing off", "conversation", id, "err", err)
 			reply = botFailure(err)

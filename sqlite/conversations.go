@@ -29,6 +29,9 @@ var writeStatements = map[string]string{
 		WHERE id = ?1 AND version = ?2 - 1`,
 	"deliveryInsert": `INSERT INTO deliveries (conversation_id, seq, channel, account, user_id, status, next_attempt_at,
 		created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+	"hookEventInsert": `INSERT INTO hook_events (event_id, type, conversation_id, body, created_at) VALUES (?, ?, ?, ?, ?)`,
+	"hookDeliveryInsert": `INSERT INTO hook_deliveries (event, target, conversation_id, status, next_attempt_at, created_at,
+		updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
 	"messageInsert":  messageInsert(1),
 	"messageInsert2": messageInsert(2),
 	"messageInsert3": messageInsert(3),
@@ -166,7 +169,10 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 				}
 				return fmt.Errorf("store messages of %s: %w", c.ID, err)
 			}
-			return w.insertDeliveries(c.ID, deliveries)
+			if err := w.insertDeliveries(c.ID, deliveries); err != nil {
+				return err
+			}
+			return w.insertHooks(c.ID, ch.Hooks)
 		}
 		// The compare-and-swap comes first: when it fails nothing is written.
 		// The channel account and user are set at creation, never changed.
@@ -196,6 +202,9 @@ func (db *DB) Commit(ctx context.Context, ch *baton.Change) error {
 			return fmt.Errorf("store messages of %s: %w", c.ID, err)
 		}
 		if err := w.insertDeliveries(c.ID, deliveries); err != nil {
+			return err
+		}
+		if err := w.insertHooks(c.ID, ch.Hooks); err != nil {
 			return err
 		}
 		if ticket != nil {

@@ -291,8 +291,8 @@ func TestMigrationsRecordTheirVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err := db.SchemaVersion(ctx)
-	if err != nil || v != 6 {
-		t.Fatalf("schema version %d, %v; want 6", v, err)
+	if err != nil || v != 7 {
+		t.Fatalf("schema version %d, %v; want 7", v, err)
 	}
 	db.Close()
 	// Opening again applies nothing twice.
@@ -301,7 +301,7 @@ func TestMigrationsRecordTheirVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if v, _ := db.SchemaVersion(ctx); v != 6 {
+	if v, _ := db.SchemaVersion(ctx); v != 7 {
 		t.Fatalf("schema version after reopening %d", v)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/batonhq/baton"
 )
 
-const ticketColumns = `id, conversation_id, department, priority, status, subject, trigger, details, expected_by, created_at, updated_at`
+const ticketColumns = `id, conversation_id, department, priority, status, subject, trigger, details, expected_by, created_at, updated_at, external_id`
 
 func scanTicket(row rowScanner) (*baton.Ticket, error) {
 	var (
@@ -20,7 +20,7 @@ func scanTicket(row rowScanner) (*baton.Ticket, error) {
 		expected                  sql.NullInt64
 		created, updated          int64
 	)
-	err := row.Scan(&t.ID, &t.ConversationID, &t.Department, &priority, &status, &t.Subject, &trigger, &details, &expected, &created, &updated)
+	err := row.Scan(&t.ID, &t.ConversationID, &t.Department, &priority, &status, &t.Subject, &trigger, &details, &expected, &created, &updated, &t.ExternalID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, baton.Errorf(baton.ENOTFOUND, "ticket not found")
 	} else if err != nil {

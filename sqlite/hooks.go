@@ -1,0 +1,265 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/batonhq/baton"
+)
+
+// insertHooks writes integration events and one pending delivery per
+// target, within the change's transaction.
+func (w *wtx) insertHooks(conversationID string, hooks []baton.HookEvent) error {
+	for _, h := range hooks {
+		if len(h.Targets) == 0 {
+			continue
+		}
+		res, err := w.exec("hookEventInsert", h.ID, h.Type, conversationID, h.Body, micros(h.At))
+		if err != nil {
+			return fmt.Errorf("store event %s of %s: %w", h.Type, conversationID, err)
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		for _, t := range h.Targets {
+			if _, err := w.exec("hookDeliveryInsert", id, t, conversationID, micros(h.At), micros(h.At), micros(h.At)); err != nil {
+				return fmt.Errorf("queue event %s of %s for %s: %w", h.Type, conversationID, t, err)
+			}
+		}
+	}
+	return nil
+}
+
+const hookDeliveryColumns = `d.id, e.event_id, e.type, d.conversation_id, d.target, d.status, d.attempts, d.next_attempt_at,
+	d.status_code, d.error, d.created_at, d.updated_at, d.delivered_at`
+
+func scanHookDelivery(row rowScanner, extra ...any) (*baton.HookDelivery, error) {
+	var (
+		d                      baton.HookDelivery
+		status                 string
+		next, created, updated int64
+		delivered              sql.NullInt64
+	)
+	dest := append([]any{&d.ID, &d.EventID, &d.EventType, &d.ConversationID, &d.Target, &status, &d.Attempts, &next,
+		&d.StatusCode, &d.Error, &created, &updated, &delivered}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, baton.Errorf(baton.ENOTFOUND, "delivery not found")
+		}
+		return nil, err
+	}
+	d.Status = baton.HookStatus(status)
+	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt, d.DeliveredAt = fromMicros(next), fromMicros(created), fromMicros(updated),
+		fromNullMicros(delivered)
+	return &d, nil
+}
+
+// DueHookDeliveries returns pending deliveries whose time has come, each
+// the first pending one of its conversation for its target: an integration
+// gets a conversation's events in order, even while one waits for a retry.
+func (db *DB) DueHookDeliveries(ctx context.Context, now time.Time, limit int) ([]*baton.HookJob, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+hookDeliveryColumns+`, e.body, e.created_at
+		FROM hook_deliveries d JOIN hook_events e ON e.id = d.event
+		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM hook_deliveries p WHERE p.status = 'pending' AND p.target = d.target
+			AND p.conversation_id = d.conversation_id AND p.id < d.id)
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`, micros(now), limit)
+	return collect(rows, err, func(row rowScanner) (*baton.HookJob, error) {
+		var body []byte
+		var at int64
+		d, err := scanHookDelivery(row, &body, &at)
+		if err != nil {
+			return nil, err
+		}
+		return &baton.HookJob{Delivery: d, Event: &baton.HookEvent{ID: d.EventID, Type: d.EventType,
+			ConversationID: d.ConversationID, At: fromMicros(at), Body: body}}, nil
+	})
+}
+
+// UpdateHookDelivery stores where a delivery stands after an attempt.
+func (db *DB) UpdateHookDelivery(ctx context.Context, d *baton.HookDelivery) error {
+	return db.do(ctx, func(w *wtx) error {
+		res, err := w.execSQL(`UPDATE hook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, status_code = ?,
+			error = ?, updated_at = ?, delivered_at = ? WHERE id = ?`, string(d.Status), d.Attempts, micros(d.NextAttemptAt),
+			d.StatusCode, d.Error, micros(d.UpdatedAt), nullMicros(d.DeliveredAt), d.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return baton.Errorf(baton.ENOTFOUND, "delivery not found")
+		}
+		return nil
+	})
+}
+
+// HookDelivery returns one delivery of the log.
+func (db *DB) HookDelivery(ctx context.Context, id int64) (*baton.HookDelivery, error) {
+	return scanHookDelivery(db.read.QueryRowContext(ctx, `SELECT `+hookDeliveryColumns+`
+		FROM hook_deliveries d JOIN hook_events e ON e.id = d.event WHERE d.id = ?`, id))
+}
+
+// HookEventBody returns the JSON document of the event a delivery carries.
+func (db *DB) HookEventBody(ctx context.Context, deliveryID int64) ([]byte, error) {
+	var body []byte
+	err := db.read.QueryRowContext(ctx, `SELECT e.body FROM hook_deliveries d JOIN hook_events e ON e.id = d.event
+		WHERE d.id = ?`, deliveryID).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, baton.Errorf(baton.ENOTFOUND, "delivery not found")
+	}
+	return body, err
+}
+
+// HookDeliveries lists the delivery log, newest first.
+func (db *DB) HookDeliveries(ctx context.Context, f baton.HookDeliveryFilter) ([]*baton.HookDelivery, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	q := `SELECT ` + hookDeliveryColumns + ` FROM hook_deliveries d JOIN hook_events e ON e.id = d.event WHERE 1 = 1`
+	var args []any
+	for _, c := range []struct {
+		cond string
+		v    string
+	}{{" AND d.target = ?", f.Target}, {" AND d.status = ?", string(f.Status)},
+		{" AND d.conversation_id = ?", f.ConversationID}, {" AND e.type = ?", f.EventType}} {
+		if c.v != "" {
+			q += c.cond
+			args = append(args, c.v)
+		}
+	}
+	if f.Before > 0 {
+		q += " AND d.id < ?"
+		args = append(args, f.Before)
+	}
+	q += " ORDER BY d.id DESC LIMIT ?"
+	rows, err := db.read.QueryContext(ctx, q, append(args, f.Limit)...)
+	return collect(rows, err, func(r rowScanner) (*baton.HookDelivery, error) { return scanHookDelivery(r) })
+}
+
+// RetryHookDelivery makes a failed delivery pending again, due at now,
+// with its attempts counted afresh.
+func (db *DB) RetryHookDelivery(ctx context.Context, id int64, now time.Time) (*baton.HookDelivery, error) {
+	err := db.do(ctx, func(w *wtx) error {
+		res, err := w.execSQL(`UPDATE hook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+			WHERE id = ? AND status = 'failed'`, micros(now), micros(now), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return baton.Errorf(baton.ECONFLICT, "only a failed delivery can be retried")
+		}
+		return nil
+	})
+	if err != nil {
+		if _, err2 := db.HookDelivery(ctx, id); baton.ErrorCode(err2) == baton.ENOTFOUND {
+			return nil, err2
+		}
+		return nil, err
+	}
+	return db.HookDelivery(ctx, id)
+}
+
+// PruneHooks deletes finished deliveries last changed before since, and
+// the events no delivery needs any more.
+func (db *DB) PruneHooks(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.do(ctx, func(w *wtx) error {
+		res, err := w.execSQL(`DELETE FROM hook_deliveries WHERE status <> 'pending' AND updated_at < ?`, micros(before))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = w.execSQL(`DELETE FROM hook_events WHERE created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM hook_deliveries d WHERE d.event = hook_events.id)`, micros(before))
+		return err
+	})
+	return n, err
+}
+
+const subscriptionColumns = `id, name, url, events, secret, active, config, created_at, updated_at`
+
+func scanSubscription(row rowScanner) (*baton.Subscription, error) {
+	var (
+		s                baton.Subscription
+		events           string
+		created, updated int64
+	)
+	err := row.Scan(&s.ID, &s.Name, &s.URL, &events, &s.Secret, &s.Active, &s.Config, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, baton.Errorf(baton.ENOTFOUND, "subscription not found")
+	} else if err != nil {
+		return nil, err
+	}
+	s.CreatedAt, s.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if err := json.Unmarshal([]byte(events), &s.Events); err != nil {
+		return nil, fmt.Errorf("subscription %s: events: %w", s.ID, err)
+	}
+	return &s, nil
+}
+
+// Subscription returns one webhook subscription.
+func (db *DB) Subscription(ctx context.Context, id string) (*baton.Subscription, error) {
+	return scanSubscription(db.read.QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions WHERE id = ?`, id))
+}
+
+// Subscriptions returns every webhook subscription, oldest first.
+func (db *DB) Subscriptions(ctx context.Context) ([]*baton.Subscription, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions ORDER BY created_at, id`)
+	return collect(rows, err, scanSubscription)
+}
+
+// PutSubscription creates a subscription or replaces the one with its id.
+// Names are unique: another subscription's name is ECONFLICT.
+func (db *DB) PutSubscription(ctx context.Context, s *baton.Subscription) error {
+	events, err := json.Marshal(s.Events)
+	if err != nil {
+		return err
+	}
+	if s.Events == nil {
+		events = []byte("[]")
+	}
+	return db.do(ctx, func(w *wtx) error {
+		_, err := w.execSQL(`INSERT INTO subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, url = excluded.url, events = excluded.events,
+			secret = excluded.secret, active = excluded.active, config = excluded.config, updated_at = excluded.updated_at`,
+			s.ID, s.Name, s.URL, string(events), s.Secret, s.Active, s.Config, micros(s.CreatedAt), micros(s.UpdatedAt))
+		if isUnique(err) {
+			return baton.Errorf(baton.ECONFLICT, "a subscription named %q exists", s.Name)
+		}
+		return err
+	})
+}
+
+// DeleteSubscription deletes a subscription; its pending deliveries fail.
+func (db *DB) DeleteSubscription(ctx context.Context, id string, now time.Time) error {
+	return db.do(ctx, func(w *wtx) error {
+		res, err := w.execSQL(`DELETE FROM subscriptions WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return baton.Errorf(baton.ENOTFOUND, "subscription not found")
+		}
+		_, err = w.execSQL(`UPDATE hook_deliveries SET status = 'failed', error = 'the subscription was deleted', updated_at = ?
+			WHERE target = ? AND status = 'pending'`, micros(now), (&baton.Subscription{ID: id}).Target())
+		return err
+	})
+}
+
+// SetTicketExternalID records a ticket's id in the helpdesk.
+func (db *DB) SetTicketExternalID(ctx context.Context, id, externalID string) error {
+	return db.do(ctx, func(w *wtx) error {
+		res, err := w.execSQL(`UPDATE tickets SET external_id = ? WHERE id = ?`, externalID, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return baton.Errorf(baton.ENOTFOUND, "ticket not found")
+		}
+		return nil
+	})
+}
