@@ -1,8 +1,11 @@
 package baton
 
 import (
+	"net/url"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Integration events tell the systems around Baton what happened: webhook
@@ -165,3 +168,26 @@ func (s *Subscription) Wants(t string) bool {
 
 // Target is the subscription's name among an event's targets.
 func (s *Subscription) Target() string { return "webhook:" + s.ID }
+
+// MinSecretLength is the shortest secret a subscription may sign with.
+const MinSecretLength = 16
+
+// Validate checks a subscription's name, URL, event types and secret.
+func (s *Subscription) Validate() error {
+	if s.Name = strings.TrimSpace(s.Name); s.Name == "" || utf8.RuneCountInString(s.Name) > 100 {
+		return Errorf(EINVALID, "name is required, at most 100 characters")
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(s.URL) > 2000 {
+		return Errorf(EINVALID, "url must be an absolute http or https URL")
+	}
+	for _, t := range s.Events {
+		if !slices.Contains(HookEventTypes, t) {
+			return Errorf(EINVALID, "unknown event type %q; known: %s", t, strings.Join(HookEventTypes, ", "))
+		}
+	}
+	if len(s.Secret) < MinSecretLength {
+		return Errorf(EINVALID, "the secret must be at least %d characters", MinSecretLength)
+	}
+	return nil
+}

@@ -44,6 +44,10 @@ type Server struct {
 	// CannedReplies are the agents' prepared answers.
 	CannedReplies []baton.CannedReply
 
+	// Ready reports whether the server can take traffic: its database
+	// answers. Nil: always ready.
+	Ready func(context.Context) error
+
 	// Closing, when closed, ends the WebSocket streams (http.Server.Shutdown
 	// does not wait for hijacked connections, and must not cancel requests).
 	Closing <-chan struct{}
@@ -88,11 +92,42 @@ func (s *Server) Handler() http.Handler {
 	h("GET /api/v1/canned-replies", s.listCannedReplies)
 	h("GET /api/v1/tickets", s.listTickets)
 	h("GET /api/v1/tickets/{id}", s.getTicket)
+	h("GET /api/v1/webhooks", s.listSubscriptions)
+	h("POST /api/v1/webhooks", s.createSubscription)
+	h("GET /api/v1/webhooks/{id}", s.getSubscription)
+	h("PATCH /api/v1/webhooks/{id}", s.updateSubscription)
+	h("DELETE /api/v1/webhooks/{id}", s.deleteSubscription)
+	h("POST /api/v1/webhooks/{id}/secret", s.rotateSubscriptionSecret)
+	h("GET /api/v1/event-deliveries", s.listEventDeliveries)
+	h("GET /api/v1/event-deliveries/{id}", s.getEventDelivery)
+	h("POST /api/v1/event-deliveries/{id}/retry", s.retryEventDelivery)
 
 	h("GET /healthz", func(w http.ResponseWriter, r *http.Request) error {
 		return writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	h("GET /readyz", s.ready)
 	return cors(s.jsonFallbacks(mux))
+}
+
+// ready answers a load balancer or orchestrator: 200 while Baton can take
+// traffic, 503 once it is stopping or its database does not answer.
+// /healthz only says the process is alive.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
+	select {
+	case <-s.Closing:
+		return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "stopping"})
+	default:
+	}
+	if s.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			s.logger().Error("not ready", "err", err)
+			return writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable",
+				"reason": "the database does not answer"})
+		}
+	}
+	return writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 // cors lets the chat widget, served on the company's own site, call the

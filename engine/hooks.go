@@ -465,3 +465,30 @@ func (e *Engine) PruneHooks(ctx context.Context, keep time.Duration) {
 		e.logger().Info("pruned the integration delivery log", "deliveries", n)
 	}
 }
+
+// PutSubscription stores a webhook subscription, created or changed, and
+// queues events for it from now on.
+func (e *Engine) PutSubscription(ctx context.Context, s *baton.Subscription) error {
+	if err := e.Store.PutSubscription(ctx, s); err != nil {
+		return err
+	}
+	return e.ReloadSubscriptions(ctx)
+}
+
+// DeleteSubscription deletes a webhook subscription; what it still had
+// pending fails.
+func (e *Engine) DeleteSubscription(ctx context.Context, id string) error {
+	if err := e.Store.DeleteSubscription(ctx, id, e.now()); err != nil {
+		return err
+	}
+	return e.ReloadSubscriptions(ctx)
+}
+
+// RetryHookDelivery sends a failed integration delivery again, now.
+func (e *Engine) RetryHookDelivery(ctx context.Context, id int64) (*baton.HookDelivery, error) {
+	d, err := e.Store.RetryHookDelivery(ctx, id, e.now())
+	if err == nil {
+		e.wakeHooks()
+	}
+	return d, err
+}

@@ -271,3 +271,9 @@ func nullString(s string) any {
 	}
 	return s
 }
+
+// Ping reports whether the database answers a read.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.read.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n)
+}
