@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -55,13 +56,25 @@ type Config struct {
 	// Channels are the messaging-channel accounts (WhatsApp, Messenger,
 	// Telegram); their secrets may come from the environment or files.
 	Channels ChannelsConfig `yaml:"channels"`
-	Log      struct {
+	// PublicURL is Baton's address as agents reach it, for links to the
+	// inbox in helpdesk tickets and alerts (env BATON_PUBLIC_URL).
+	PublicURL string `yaml:"public_url"`
+	// Webhooks send lifecycle events to subscribed URLs.
+	Webhooks WebhooksConfig `yaml:"webhooks"`
+	// Helpdesk mirrors tickets to Zendesk, Freshdesk or a generic hook.
+	Helpdesk HelpdeskConfig `yaml:"helpdesk"`
+	// Alerts raise urgent handoffs in Slack, Teams or by email.
+	Alerts AlertsConfig `yaml:"alerts"`
+	Log    struct {
 		Level  string `yaml:"level"`  // debug, info, warn, error
 		Format string `yaml:"format"` // text or json
 	} `yaml:"log"`
 
 	// AdminToken comes from BATON_ADMIN_TOKEN or BATON_ADMIN_TOKEN_FILE only.
 	AdminToken string `yaml:"-"`
+	// MetricsToken, from BATON_METRICS_TOKEN or _FILE, makes /metrics ask
+	// for it as a bearer token; without it /metrics is open.
+	MetricsToken string `yaml:"-"`
 }
 
 // InboxConfig is about the agents' inbox at /inbox.
@@ -179,6 +192,15 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 	if err := c.Channels.resolveSecrets(getenv); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	if err := c.resolveIntegrationSecrets(getenv); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if c.MetricsToken, err = secret(getenv, "BATON_METRICS_TOKEN"); err != nil {
+		return nil, err
+	}
+	if v := getenv("BATON_PUBLIC_URL"); v != "" {
+		c.PublicURL = v
+	}
 	dl, err := secret(getenv, "BATON_DIRECT_LINE_SECRET")
 	if err != nil {
 		return nil, err
@@ -265,6 +287,14 @@ func (c *Config) Validate() error {
 	}
 	if _, err := c.Channels.build(p.byName, nil); err != nil {
 		return err
+	}
+	if _, err := c.buildIntegrations(); err != nil {
+		return err
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("config: public_url %q is not an http(s) URL", c.PublicURL)
+		}
 	}
 	if c.DefaultDepartment == "" {
 		c.DefaultDepartment = c.Departments[0].Name

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -27,8 +28,10 @@ import (
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/hub"
 	"github.com/batonhq/baton/lifecycle"
+	"github.com/batonhq/baton/metrics"
 	"github.com/batonhq/baton/sqlite"
 	"github.com/batonhq/baton/web"
+	"github.com/batonhq/baton/webhooks"
 )
 
 func main() {
@@ -142,6 +145,7 @@ type app struct {
 	// directLine is nil unless a Direct Line secret is configured.
 	directLine *directline.Server
 	channels   *channels
+	metrics    *metrics.Metrics
 	logger     *slog.Logger
 }
 
@@ -165,6 +169,20 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Write
 		db.Close()
 		return nil, err
 	}
+	ints, err := cfg.buildIntegrations()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := syncSubscriptions(ctx, db, ints.subs, logger); err != nil {
+		db.Close()
+		return nil, err
+	}
+	deptNames := make([]string, len(cfg.Departments))
+	for i, d := range cfg.Departments {
+		deptNames[i] = d.Name
+	}
+	met := metrics.New(queueSource(db, deptNames, logger))
 	h := hub.New()
 	eng := &engine.Engine{
 		Store: db,
@@ -177,21 +195,32 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger, stdout io.Write
 			Route:             p.router.Route,
 			Template:          chans.template,
 		},
-		Senders:    chans.senders,
-		Publisher:  h,
-		Bot:        p.bot,
-		RemoteBot:  p.remoteBot,
-		BotTimeout: p.botTimeout,
-		Triggers:   p.triggers,
-		Logger:     logger,
+		Senders:         chans.senders,
+		Webhooks:        webhooks.New(nil),
+		Helpdesk:        ints.helpdesk,
+		Notifiers:       ints.notifiers,
+		HookMaxAttempts: cfg.Webhooks.MaxAttempts,
+		PublicURL:       cfg.PublicURL,
+		Metrics:         met,
+		Publisher:       h,
+		Bot:             p.bot,
+		RemoteBot:       p.remoteBot,
+		BotTimeout:      p.botTimeout,
+		Triggers:        p.triggers,
+		Logger:          logger,
+	}
+	if err := eng.ReloadSubscriptions(ctx); err != nil {
+		db.Close()
+		return nil, err
 	}
 	if err := createDemoAgent(ctx, db, cfg, stdout); err != nil {
 		db.Close()
 		return nil, err
 	}
 	srv := &api.Server{Engine: eng, Store: db, Hub: h, AdminTokenHash: adminHash, Departments: p.departments, Logger: logger,
-		PublicRateLimit: cfg.RateLimit(), SecureCookies: cfg.Inbox.SecureCookies, CannedReplies: cfg.CannedReplies}
-	a := &app{cfg: cfg, db: db, engine: eng, api: srv, channels: chans, logger: logger}
+		PublicRateLimit: cfg.RateLimit(), SecureCookies: cfg.Inbox.SecureCookies, CannedReplies: cfg.CannedReplies,
+		Ready: db.Ping}
+	a := &app{cfg: cfg, db: db, engine: eng, api: srv, channels: chans, metrics: met, logger: logger}
 	if len(cfg.DirectLine.Secrets) > 0 {
 		key, err := directLineKey(ctx, db)
 		if err != nil {
@@ -297,6 +326,8 @@ func (a *app) handler() http.Handler {
 	api := a.api.Handler()
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
+	mux.Handle("/readyz", api)
+	mux.Handle("GET /metrics", bearer(a.cfg.MetricsToken, a.metrics.Handler()))
 	if a.directLine != nil {
 		mux.Handle("/v3/directline/", a.directLine.Handler())
 	}
@@ -336,6 +367,11 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 		defer close(outboxDone)
 		a.engine.RunDeliveries(workCtx, time.Second)
 	}()
+	hooksDone := make(chan struct{})
+	go func() {
+		defer close(hooksDone)
+		a.runHooks(workCtx)
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -353,6 +389,7 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	stopWork()
 	<-workDone
 	<-outboxDone
+	<-hooksDone
 	a.engine.Wait() // bot answers in flight are stored before the database closes
 	if e := a.db.Close(); e != nil && err == nil {
 		err = e
@@ -361,4 +398,77 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 		err = nil
 	}
 	return err
+}
+
+// runHooks delivers integration events until ctx ends, and prunes the
+// delivery log once a day.
+func (a *app) runHooks(ctx context.Context) {
+	keep := a.cfg.Webhooks.Keep
+	if keep <= 0 {
+		keep = 30 * 24 * time.Hour
+	}
+	go func() {
+		t := time.NewTicker(24 * time.Hour)
+		defer t.Stop()
+		for {
+			a.engine.PruneHooks(ctx, keep)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	a.engine.RunHooks(ctx, time.Second)
+}
+
+// bearer asks for token as a bearer token, compared in constant time; an
+// empty token asks for nothing.
+func bearer(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := baton.HashToken(token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || !baton.TokenMatches(got, want) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// queueSource reads each department's queue for the metrics; an empty
+// queue reads 0.
+func queueSource(db *sqlite.DB, departments []string, logger *slog.Logger) metrics.QueueSource {
+	return func(ctx context.Context) ([]metrics.Queue, error) {
+		convs, err := db.Queued(ctx, "")
+		if err != nil {
+			logger.Error("metrics: read the queues", "err", err)
+			return nil, err
+		}
+		now := time.Now()
+		byDept := map[string]*metrics.Queue{}
+		for _, d := range departments {
+			byDept[d] = &metrics.Queue{Department: d}
+		}
+		var out []metrics.Queue
+		for _, c := range convs {
+			q := byDept[c.Department]
+			if q == nil {
+				q = &metrics.Queue{Department: c.Department}
+				byDept[c.Department] = q
+			}
+			q.Length++
+			if c.QueuedAt != nil {
+				q.OldestWait = max(q.OldestWait, now.Sub(*c.QueuedAt))
+			}
+		}
+		for _, q := range byDept {
+			out = append(out, *q)
+		}
+		return out, nil
+	}
 }
