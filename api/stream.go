@@ -44,7 +44,7 @@ func (s *Server) conversationStream(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	sub := s.Hub.Subscribe(func(e baton.Event) bool {
-		return e.Conversation != nil && e.Conversation.ID == c.ID && e.Type != baton.EventTypeAgent
+		return e.Conversation != nil && e.Conversation.ID == c.ID && e.Type != baton.EventTypeAgent && e.Type != baton.EventTypeAlert
 	})
 	defer sub.Close()
 	conn, err := accept(w, r)
