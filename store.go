@@ -136,6 +136,9 @@ type Store interface {
 	// has come, each the first pending one of its conversation and target,
 	// with its event.
 	DueHookDeliveries(ctx context.Context, now time.Time, limit int) ([]*HookJob, error)
+	// ClaimHookDeliveries puts off pending deliveries until a time, while
+	// they are being sent.
+	ClaimHookDeliveries(ctx context.Context, ids []int64, until time.Time) error
 	// UpdateHookDelivery stores a delivery's status, attempts, next
 	// attempt, last status code and error.
 	UpdateHookDelivery(ctx context.Context, d *HookDelivery) error

@@ -241,6 +241,16 @@ func (e *Engine) DeliverHooks(ctx context.Context) {
 		if len(due) == 0 {
 			return
 		}
+		// Claim the round first: if an outcome cannot be recorded, or Baton
+		// stops, the event is not due again until the lease ends.
+		ids := make([]int64, len(due))
+		for i, job := range due {
+			ids[i] = job.Delivery.ID
+		}
+		if err := e.Store.ClaimHookDeliveries(ctx, ids, e.now().Add(sendLease)); err != nil {
+			e.logger().Error("claim integration deliveries", "err", err)
+			return
+		}
 		sem := make(chan struct{}, deliveryWorkers)
 		var wg sync.WaitGroup
 		var unrecorded atomic.Bool
@@ -266,12 +276,6 @@ func (e *Engine) DeliverHooks(ctx context.Context) {
 func (e *Engine) deliverHook(ctx context.Context, job *baton.HookJob) bool {
 	d := job.Delivery
 	log := e.logger().With("conversation", d.ConversationID, "event", d.EventType, "event_id", d.EventID, "target", d.Target)
-	claim := *d
-	claim.NextAttemptAt = e.now().Add(sendLease)
-	if err := e.Store.UpdateHookDelivery(ctx, &claim); err != nil {
-		log.Error("claim an integration delivery", "err", err)
-		return false
-	}
 	ctx = context.WithoutCancel(ctx)
 	kind := targetKind(d.Target)
 	code, err := e.dispatchHook(ctx, job)

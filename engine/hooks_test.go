@@ -104,7 +104,7 @@ func (e *env) subscribe(t *testing.T, eng *engine.Engine, s *baton.Subscription)
 	}
 }
 
-func (e *env) pendingHooks(t *testing.T) int {
+func (e *env) pendingHooks(t testing.TB) int {
 	t.Helper()
 	ds, err := e.db.HookDeliveries(e.ctx, baton.HookDeliveryFilter{Status: baton.HookPending, Limit: 500})
 	if err != nil {

@@ -11,23 +11,13 @@ import (
 	"github.com/batonhq/baton"
 )
 
-// insertHooks writes integration events and one pending delivery per
-// target, within the change's transaction.
+// insertHooks queues integration events, one pending delivery per target,
+// within the change's transaction.
 func (w *wtx) insertHooks(conversationID string, hooks []baton.HookEvent) error {
 	for _, h := range hooks {
-		if len(h.Targets) == 0 {
-			continue
-		}
-		res, err := w.exec("hookEventInsert", h.ID, h.Type, conversationID, h.Body, micros(h.At))
-		if err != nil {
-			return fmt.Errorf("store event %s of %s: %w", h.Type, conversationID, err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
 		for _, t := range h.Targets {
-			if _, err := w.exec("hookDeliveryInsert", id, t, conversationID, micros(h.At), micros(h.At), micros(h.At)); err != nil {
+			at := micros(h.At)
+			if _, err := w.exec("hookDeliveryInsert", h.ID, h.Type, conversationID, t, h.Body, at, at, at); err != nil {
 				return fmt.Errorf("queue event %s of %s for %s: %w", h.Type, conversationID, t, err)
 			}
 		}
@@ -35,7 +25,7 @@ func (w *wtx) insertHooks(conversationID string, hooks []baton.HookEvent) error 
 	return nil
 }
 
-const hookDeliveryColumns = `d.id, e.event_id, e.type, d.conversation_id, d.target, d.status, d.attempts, d.next_attempt_at,
+const hookDeliveryColumns = `d.id, d.event_id, d.type, d.conversation_id, d.target, d.status, d.attempts, d.next_attempt_at,
 	d.status_code, d.error, d.created_at, d.updated_at, d.delivered_at`
 
 func scanHookDelivery(row rowScanner, extra ...any) (*baton.HookDelivery, error) {
@@ -63,8 +53,8 @@ func scanHookDelivery(row rowScanner, extra ...any) (*baton.HookDelivery, error)
 // the first pending one of its conversation for its target: an integration
 // gets a conversation's events in order, even while one waits for a retry.
 func (db *DB) DueHookDeliveries(ctx context.Context, now time.Time, limit int) ([]*baton.HookJob, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+hookDeliveryColumns+`, e.body, e.created_at
-		FROM hook_deliveries d JOIN hook_events e ON e.id = d.event
+	rows, err := db.read.QueryContext(ctx, `SELECT `+hookDeliveryColumns+`, d.body, d.created_at
+		FROM hook_deliveries d
 		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM hook_deliveries p WHERE p.status = 'pending' AND p.target = d.target
 			AND p.conversation_id = d.conversation_id AND p.id < d.id)
@@ -78,6 +68,23 @@ func (db *DB) DueHookDeliveries(ctx context.Context, now time.Time, limit int) (
 		}
 		return &baton.HookJob{Delivery: d, Event: &baton.HookEvent{ID: d.EventID, Type: d.EventType,
 			ConversationID: d.ConversationID, At: fromMicros(at), Body: body}}, nil
+	})
+}
+
+// ClaimHookDeliveries makes pending deliveries not due again until until,
+// in one transaction: the outbox claims a round before sending it.
+func (db *DB) ClaimHookDeliveries(ctx context.Context, ids []int64, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{micros(until)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return db.do(ctx, func(w *wtx) error {
+		_, err := w.execSQL(`UPDATE hook_deliveries SET next_attempt_at = ? WHERE status = 'pending' AND id IN (`+
+			placeholders(len(ids))+`)`, args...)
+		return err
 	})
 }
 
@@ -100,14 +107,13 @@ func (db *DB) UpdateHookDelivery(ctx context.Context, d *baton.HookDelivery) err
 // HookDelivery returns one delivery of the log.
 func (db *DB) HookDelivery(ctx context.Context, id int64) (*baton.HookDelivery, error) {
 	return scanHookDelivery(db.read.QueryRowContext(ctx, `SELECT `+hookDeliveryColumns+`
-		FROM hook_deliveries d JOIN hook_events e ON e.id = d.event WHERE d.id = ?`, id))
+		FROM hook_deliveries d WHERE d.id = ?`, id))
 }
 
 // HookEventBody returns the JSON document of the event a delivery carries.
 func (db *DB) HookEventBody(ctx context.Context, deliveryID int64) ([]byte, error) {
 	var body []byte
-	err := db.read.QueryRowContext(ctx, `SELECT e.body FROM hook_deliveries d JOIN hook_events e ON e.id = d.event
-		WHERE d.id = ?`, deliveryID).Scan(&body)
+	err := db.read.QueryRowContext(ctx, `SELECT body FROM hook_deliveries WHERE id = ?`, deliveryID).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, baton.Errorf(baton.ENOTFOUND, "delivery not found")
 	}
@@ -119,13 +125,13 @@ func (db *DB) HookDeliveries(ctx context.Context, f baton.HookDeliveryFilter) ([
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 100
 	}
-	q := `SELECT ` + hookDeliveryColumns + ` FROM hook_deliveries d JOIN hook_events e ON e.id = d.event WHERE 1 = 1`
+	q := `SELECT ` + hookDeliveryColumns + ` FROM hook_deliveries d WHERE 1 = 1`
 	var args []any
 	for _, c := range []struct {
 		cond string
 		v    string
 	}{{" AND d.target = ?", f.Target}, {" AND d.status = ?", string(f.Status)},
-		{" AND d.conversation_id = ?", f.ConversationID}, {" AND e.type = ?", f.EventType}} {
+		{" AND d.conversation_id = ?", f.ConversationID}, {" AND d.type = ?", f.EventType}} {
 		if c.v != "" {
 			q += c.cond
 			args = append(args, c.v)
@@ -163,18 +169,14 @@ func (db *DB) RetryHookDelivery(ctx context.Context, id int64, now time.Time) (*
 	return db.HookDelivery(ctx, id)
 }
 
-// PruneHooks deletes finished deliveries last changed before since, and
-// the events no delivery needs any more.
+// PruneHooks deletes finished deliveries last changed before a time.
 func (db *DB) PruneHooks(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := db.do(ctx, func(w *wtx) error {
 		res, err := w.execSQL(`DELETE FROM hook_deliveries WHERE status <> 'pending' AND updated_at < ?`, micros(before))
-		if err != nil {
-			return err
+		if err == nil {
+			n, _ = res.RowsAffected()
 		}
-		n, _ = res.RowsAffected()
-		_, err = w.execSQL(`DELETE FROM hook_events WHERE created_at < ?
-			AND NOT EXISTS (SELECT 1 FROM hook_deliveries d WHERE d.event = hook_events.id)`, micros(before))
 		return err
 	})
 	return n, err
