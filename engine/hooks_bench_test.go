@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"os"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -43,7 +42,7 @@ func BenchmarkCustomerMessage(b *testing.B) {
 					i := n.Add(1)
 					// Numbered, so they read as new questions, never as repetition.
 					text := fmt.Sprintf("when are you open (question %d)", i)
-					if _, err := e.eng.CustomerMessage(e.ctx, ids[i%int64(len(ids))], lifecycle.CustomerInput{Text: text}); err != nil && os.Getenv("X") == "" &&
+					if _, err := e.eng.CustomerMessage(e.ctx, ids[i%int64(len(ids))], lifecycle.CustomerInput{Text: text}); err != nil &&
 						baton.ErrorCode(err) != baton.ECONFLICT {
 						b.Fatal(err)
 					}
