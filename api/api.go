@@ -98,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	h("PATCH /api/v1/webhooks/{id}", s.updateSubscription)
 	h("DELETE /api/v1/webhooks/{id}", s.deleteSubscription)
 	h("POST /api/v1/webhooks/{id}/secret", s.rotateSubscriptionSecret)
+	h("POST /api/v1/webhooks/{id}/test", s.testSubscription)
 	h("GET /api/v1/event-deliveries", s.listEventDeliveries)
 	h("GET /api/v1/event-deliveries/{id}", s.getEventDelivery)
 	h("POST /api/v1/event-deliveries/{id}/retry", s.retryEventDelivery)

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -239,4 +241,39 @@ func (s *Server) retryEventDelivery(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	return writeJSON(w, http.StatusOK, d)
+}
+
+// testSubscription posts a "ping" event to a subscription at once, outside
+// the outbox, and tells how the receiver answered: for an operator wiring
+// a receiver up.
+func (s *Server) testSubscription(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.require(r, baton.RoleAdmin); err != nil {
+		return err
+	}
+	sub, err := s.Store.Subscription(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if s.Engine.Webhooks == nil {
+		return baton.Errorf(baton.EUNAVAILABLE, "webhooks are not configured")
+	}
+	now := s.now().UTC()
+	ev := map[string]any{"id": baton.NewID("evt"), "type": "ping", "created_at": now, "subscription": sub.ID}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+	defer cancel()
+	code, err := s.Engine.Webhooks.Post(ctx, sub, &baton.HookDelivery{EventID: ev["id"].(string), EventType: "ping"}, body)
+	out := map[string]any{"delivered": err == nil, "status_code": code, "event": json.RawMessage(body)}
+	if err != nil {
+		var se *baton.SendError
+		if errors.As(err, &se) {
+			out["error"] = se.Reason
+		} else {
+			out["error"] = err.Error()
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
 }

@@ -97,6 +97,18 @@ func TestWebhookSubscriptions(t *testing.T) {
 	ts.request(t, "GET", "/api/v1/event-deliveries?status=lost", adminToken, nil).wantError(t, http.StatusBadRequest, baton.EINVALID)
 	ts.request(t, "GET", "/api/v1/event-deliveries/abc", adminToken, nil).wantError(t, http.StatusNotFound, baton.ENOTFOUND)
 
+	// A test ping reaches the receiver at once, signed.
+	var ping struct {
+		Delivered  bool `json:"delivered"`
+		StatusCode int  `json:"status_code"`
+	}
+	ts.request(t, "POST", "/api/v1/webhooks/"+created.ID+"/test", adminToken, nil).want(t, http.StatusOK, &ping)
+	mu.Lock()
+	if !ping.Delivered || ping.StatusCode != 200 || len(bodies) != 2 || !strings.Contains(bodies[1], `"type":"ping"`) {
+		t.Fatalf("ping %+v, receiver got %q", ping, bodies)
+	}
+	mu.Unlock()
+
 	// Paused: nothing is queued. Rotating the secret shows the new one.
 	ts.request(t, "PATCH", "/api/v1/webhooks/"+created.ID, adminToken, map[string]any{"active": false}).want(t, http.StatusOK, nil)
 	ts.askForPerson(t)
