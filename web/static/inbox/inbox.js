@@ -62,6 +62,9 @@ const S = {
   // fetched before they left cannot bring them back.
   gone: new Map(), // id → { version, last_seq, at }
   unread: new Set(), // own conversations with customer messages not yet seen
+  // Conversations this agent is claiming or replying to right now: their
+  // urgent alert ends with the agent's own action, not as "assigned to you".
+  acting: new Set(),
   open: null, // the open conversation: see openConversation
   composeMode: "reply",
   drafts: new Map(), // id → { text, mode }
@@ -211,8 +214,10 @@ function stopApp(opts = {}) {
   S.previews.clear();
   S.gone.clear();
   S.unread.clear();
+  S.acting.clear();
   S.agents.clear();
   S.open = null;
+  clearUrgentAlerts();
   rowEls.clear();
   for (const s of SECTIONS) $(s + "-list").replaceChildren();
   closeConversationPane();
@@ -227,6 +232,8 @@ function wireStatic() {
   $("status").addEventListener("change", onStatusChange);
   $("go-online").addEventListener("click", () => { $("status").value = "online"; onStatusChange(); });
   $("alerts").addEventListener("click", toggleAlerts);
+  $("urgent-more").addEventListener("click", toggleMoreAlerts);
+  if ("ResizeObserver" in window) new ResizeObserver(placeToasts).observe($("urgent-alerts"));
   $("help-button").addEventListener("click", () => showDialog($("shortcuts")));
   $("menu-button").addEventListener("click", (e) => { e.stopPropagation(); toggleMenu(); });
   $("menu-signout").addEventListener("click", signOut);
@@ -364,7 +371,8 @@ async function onStatusChange() {
 function updateTitle() {
   let n = 0;
   for (const c of S.convs.values()) if (sectionOf(c) === "queue") n++;
-  document.title = (n > 0 ? `(${n}) ` : "") + "Baton inbox";
+  // An urgent alert nobody has acted on yet shows in the tab too.
+  document.title = (urgent.list.length ? "\u26a0 " : "") + (n > 0 ? `(${n}) ` : "") + "Baton inbox";
 }
 
 // ---------------------------------------------------------------- loading
@@ -425,6 +433,8 @@ function forget(id) {
   S.convs.delete(id);
   S.previews.delete(id);
   S.unread.delete(id);
+  const a = alertFor(id);
+  if (a) dropAlert(a);
 }
 
 async function loadAgents() {
@@ -477,6 +487,7 @@ function upsert(v, opts = {}) {
   if (cur && cur.last_seq > (v.last_seq || 0)) v.last_seq = cur.last_seq;
   S.convs.set(v.id, v);
   if (v.mode !== "agent" || v.assignee !== S.me?.id) S.unread.delete(v.id);
+  reviewAlert(v);
   maybeDrop(v.id);
   return v;
 }
@@ -678,6 +689,7 @@ function renderLists() {
   }
   updateTitle();
   updateLoad();
+  for (const a of urgent.list) fillBanner(a);
   if (!S.open) renderPlaceholder(groups);
 }
 
@@ -789,6 +801,7 @@ function notePreview(id, m) {
   if (m.author === "system" || m.event === "wait_updated") return;
   if (!p.msg || m.seq >= p.msg.seq) p.msg = m;
   if (!m.private && (!p.pub || m.seq >= p.pub.seq)) p.pub = m;
+  if (m.author === "customer" && (!p.cust || m.seq >= p.cust.seq)) p.cust = m;
 }
 
 function wantPreview(c) {
@@ -933,6 +946,7 @@ function onFrame(f) {
   if (f.type === "message" && f.message) onMessageFrame(f.conversation_id || f.message.conversation_id, f.message);
   else if (f.type === "conversation" && f.conversation) onConversationFrame(f.conversation);
   else if (f.type === "agent" && f.agent) onAgentFrame(f.agent);
+  else if (f.type === "alert" && f.conversation) onAlertFrame(f.conversation);
 }
 
 function onConversationFrame(v) {
@@ -1026,7 +1040,18 @@ function chime(notes, volume = 0.18) {
   }
 }
 
-const soundQueued = () => chime([[880, 0, 0.18], [1318.5, 0.14, 0.32]]);
+// The queue's chime, also for an urgent request. A conversation that is
+// queued and urgent at once brings two frames in a row: one chime for it.
+const chimedFor = new Map(); // conversation id → when its chime played
+function soundQueued(id) {
+  if (id) {
+    const now = performance.now();
+    if (now - (chimedFor.get(id) ?? -Infinity) < 1500) return;
+    if (chimedFor.size > 100) chimedFor.clear();
+    chimedFor.set(id, now);
+  }
+  chime([[880, 0, 0.18], [1318.5, 0.14, 0.32]]);
+}
 const soundMessage = () => chime([[660, 0, 0.16]], 0.1);
 
 function renderAlertsButton() {
@@ -1034,8 +1059,8 @@ function renderAlertsButton() {
   b.setAttribute("aria-pressed", String(S.alerts));
   b.classList.toggle("on", S.alerts);
   b.querySelector(".alerts-label").textContent = S.alerts ? "Alerts on" : "Alerts off";
-  b.title = S.alerts ? "Alerts are on: a sound and a notification when a customer starts waiting. Click to turn off."
-    : "Turn on alerts for new waiting customers (sound and notification)";
+  b.title = S.alerts ? "Alerts are on: a sound and a notification when a customer starts waiting or a request is urgent. Click to turn off."
+    : "Turn on alerts for new waiting customers and urgent requests (sound and notification)";
 }
 
 async function toggleAlerts() {
@@ -1057,21 +1082,22 @@ async function toggleAlerts() {
   }
 }
 
-function notify(title, body, tag, id) {
+function notify(title, body, tag, id, extra) {
   if (!("Notification" in window) || Notification.permission !== "granted") return;
   if (!document.hidden && document.hasFocus()) return;
   try {
-    const n = new Notification(title, { body, tag, silent: true });
+    const n = new Notification(title, { body, tag, silent: true, ...extra });
     n.onclick = () => { window.focus(); openConversation(id, { user: true }); n.close(); };
   } catch { /* some browsers only allow notifications from a service worker */ }
 }
 
 function alertQueued(list) {
   if (!S.alerts || !list.length) return;
-  soundQueued();
+  soundQueued(list.length === 1 ? list[0].id : "");
   const c = list[0];
   const more = list.length > 1 ? ` and ${list.length - 1} more` : "";
   const prio = c.priority && c.priority !== "normal" ? c.priority + " · " : "";
+  // The same tag as an urgent alert's: the later notification replaces the earlier.
   notify("Customer waiting" + (c.department ? " · " + deptTitle(c.department) : ""),
     prio + customerName(c) + more + (c.summary && c.summary.reason ? " — " + c.summary.reason : ""), "baton-q-" + c.id, c.id);
 }
@@ -1080,6 +1106,205 @@ function notifyMessage(c, m) {
   if (!S.alerts) return;
   soundMessage();
   notify(customerName(c), m.text || "New message", "baton-m-" + c.id, c.id);
+}
+
+// ---------------------------------------------------------------- urgent alerts
+
+// The server sends an "alert" frame once per urgent request (urgency words,
+// a rule, a VIP). Each becomes a banner above the lists until someone takes
+// the conversation, it leaves this agent's view, or the agent dismisses it.
+// A conversation the server assigns to this agent stays announced ("assigned
+// to you") until the agent opens it: it is theirs to answer now.
+const URGENT_SHOWN = 3;
+const urgent = {
+  list: [], // newest first: { id, key, view, mine, el, line parts… }
+  dismissed: new Set(), // keys of alerts dismissed by hand
+  expanded: false,
+};
+
+/** One urgent request: the conversation and when its handoff was requested. */
+function alertKey(v) {
+  const at = (v.handoff && v.handoff.requested_at) || (v.summary && v.summary.requested_at) || "";
+  return v.id + "|" + at;
+}
+
+function alertFor(id) {
+  return urgent.list.find((a) => a.id === id);
+}
+
+function onAlertFrame(v) {
+  if (!v.id || !S.me) return;
+  // The same view as a conversation frame: merge it, then look at what we hold.
+  const c = upsert(v);
+  scheduleRender();
+  if (!c) return; // an older view of a conversation that has left
+  if (S.open && S.open.id === c.id) renderOpenState();
+  const mine = c.mode === "agent" && c.assignee === S.me.id;
+  if (c.mode === "bot" || c.mode === "closed" || (c.mode === "agent" && !mine)) return;
+  if ((c.priority || (c.handoff && c.handoff.priority)) !== "urgent") return;
+  const key = alertKey(c);
+  if (urgent.dismissed.has(key)) return;
+  const had = alertFor(c.id);
+  if (had && had.key === key) { had.view = c; fillBanner(had); return; }
+  if (had) dropAlert(had);
+  // Already this agent's and on their screen: the sound is enough.
+  if (mine && S.open && S.open.id === c.id) { alertUrgent(c); return; }
+  const a = { id: c.id, key, view: c, mine };
+  makeBanner(a);
+  urgent.list.unshift(a);
+  renderAlerts();
+  alertUrgent(c);
+}
+
+/**
+ * A newer view of a conversation: its alert ends when someone took it, it
+ * went back to the bot or was closed, it is no longer urgent, or it moved
+ * to a department outside this agent's.
+ */
+function reviewAlert(v) {
+  const a = alertFor(v.id);
+  if (!a || !S.me) return;
+  const me = S.me.id;
+  let gone = v.mode === "bot" || v.mode === "closed" || (v.priority && v.priority !== "urgent") ||
+    (v.mode === "agent" && v.assignee !== me);
+  if (!gone && v.department !== a.view.department && !inDept(v) && v.assignee !== me) gone = true;
+  if (!gone && v.mode === "agent") {
+    // Taken by this agent's own hand (claim, reply) or while open: done.
+    if (S.acting.has(v.id) || (S.open && S.open.id === v.id)) gone = true;
+    else a.mine = true;
+  }
+  if (gone) { dropAlert(a); return; }
+  a.view = v;
+  fillBanner(a);
+}
+
+function makeBanner(a) {
+  a.name = h("span", { class: "ua-name", dir: "auto", "data-testid": "alert-name" });
+  a.reason = h("span", { class: "ua-reason", dir: "auto", "data-testid": "alert-reason" });
+  a.state = h("span", { class: "ua-state" });
+  a.dept = h("span", { class: "ua-dept", "data-testid": "alert-department" });
+  a.chan = h("span", { class: "ua-chan" });
+  a.quote = h("span", { class: "ua-quote", dir: "auto" });
+  a.open = h("button", { type: "button", class: "btn ua-open", "data-testid": "alert-open", onclick: () => openAlert(a) }, "Open");
+  a.close = h("button", { type: "button", class: "ua-dismiss", "data-testid": "alert-dismiss", onclick: () => dismissAlert(a) },
+    h("span", { "aria-hidden": "true" }, "\u00d7"));
+  a.el = h("div", {
+    class: "urgent-alert", role: "alert", "aria-live": "assertive", "data-testid": "urgent-alert", dataset: { id: a.id },
+  },
+  h("span", { class: "ua-icon", "aria-hidden": "true" }),
+  h("div", { class: "ua-body" },
+    h("p", { class: "ua-line" }, h("strong", { class: "ua-label" }, "Urgent:"), " ", a.name,
+      h("span", { class: "ua-sep" }, " \u2014 "), a.reason),
+    h("p", { class: "ua-meta" }, a.state, a.dept, a.chan, a.quote)),
+  h("div", { class: "ua-actions" }, a.open, a.close));
+  fillBanner(a);
+}
+
+/** The banner's words from the latest view; text nodes only. */
+function fillBanner(a) {
+  const c = S.convs.get(a.id) || a.view;
+  const ct = c.contact || {};
+  const name = (ct.name || "").trim() || "A customer";
+  const s = c.summary || {};
+  const reason = s.reason || (c.handoff && c.handoff.reason) || TRIGGERS[s.trigger || (c.handoff && c.handoff.trigger)] || "Needs a person";
+  const dept = c.department || s.department || (c.handoff && c.handoff.department) || "";
+  const ch = CHANNELS[c.channel] || { long: c.channel || "" };
+  const p = S.previews.get(a.id);
+  const said = p && p.cust && p.cust.text ? p.cust.text.replace(/\s+/g, " ").trim() : "";
+  setText(a.name, name);
+  setText(a.reason, reason);
+  setText(a.state, a.mine ? "Assigned to you" : c.mode === "agent" ? "" : MODES[c.mode] || "");
+  setText(a.dept, deptTitle(dept));
+  setText(a.chan, ch.long);
+  setText(a.quote, said ? "\u201c" + said + "\u201d" : "");
+  a.state.hidden = !a.state.textContent;
+  a.state.classList.toggle("mine", a.mine);
+  a.dept.hidden = !dept;
+  a.chan.hidden = !ch.long;
+  a.quote.hidden = !said;
+  a.el.classList.toggle("mine", a.mine);
+  a.open.title = "Open the conversation with " + name;
+  a.close.setAttribute("aria-label", "Dismiss the urgent alert for " + name);
+  a.close.title = "Dismiss (Esc)";
+}
+
+/** Shows the newest URGENT_SHOWN banners (all when expanded) and "+N more". */
+function renderAlerts() {
+  const box = $("urgent-alerts"), list = $("urgent-list"), more = $("urgent-more");
+  box.hidden = urgent.list.length === 0;
+  const extra = urgent.list.length - URGENT_SHOWN;
+  if (extra <= 0) urgent.expanded = false;
+  // New banners go in front; the others stay where they are, so a screen
+  // reader does not hear them again.
+  let prev = null;
+  urgent.list.forEach((a, i) => {
+    const want = prev ? prev.nextSibling : list.firstChild;
+    if (want !== a.el) list.insertBefore(a.el, want);
+    a.el.hidden = !urgent.expanded && i >= URGENT_SHOWN;
+    prev = a.el;
+  });
+  more.hidden = extra <= 0;
+  more.setAttribute("aria-expanded", String(urgent.expanded));
+  setText(more, urgent.expanded ? "Show fewer" : `+${extra} more urgent`);
+  updateTitle();
+  placeToasts();
+}
+
+/** Toasts go under the urgent alerts, never over them. */
+function placeToasts() {
+  const box = $("urgent-alerts"), toasts = $("toasts");
+  if (box.hidden) toasts.style.removeProperty("top");
+  else toasts.style.top = Math.round(box.getBoundingClientRect().bottom + 8) + "px";
+}
+
+function toggleMoreAlerts() {
+  urgent.expanded = !urgent.expanded;
+  renderAlerts();
+}
+
+/** Takes a banner away; the focus, if it was in it, goes to the next one. */
+function dropAlert(a) {
+  const i = urgent.list.indexOf(a);
+  if (i < 0) return;
+  const hadFocus = a.el.contains(document.activeElement);
+  urgent.list.splice(i, 1);
+  a.el.remove();
+  renderAlerts();
+  if (!hadFocus) return;
+  const next = urgent.list[Math.min(i, urgent.list.length - 1)];
+  if (next && !next.el.hidden) { next.open.focus(); return; }
+  const row = document.querySelector(".row.active") || document.querySelector(".row");
+  if (row && row.offsetParent) row.focus();
+  else if (S.open && S.open.scroller) S.open.scroller.focus();
+}
+
+function dismissAlert(a) {
+  urgent.dismissed.add(a.key);
+  dropAlert(a);
+}
+
+function openAlert(a) {
+  openConversation(a.id, { user: true });
+  if (a.mine) dropAlert(a);
+}
+
+function clearUrgentAlerts() {
+  for (const a of urgent.list) a.el.remove();
+  urgent.list = [];
+  urgent.dismissed.clear();
+  urgent.expanded = false;
+  renderAlerts();
+}
+
+/** Sound and notification for an urgent request, when the agent turned alerts on. */
+function alertUrgent(c) {
+  if (!S.alerts) return;
+  soundQueued(c.id);
+  const ct = c.contact || {};
+  const s = c.summary || {};
+  const dept = c.department || s.department;
+  notify("Urgent: " + ((ct.name || "").trim() || "A customer") + (dept ? " · " + deptTitle(dept) : ""),
+    s.reason || (c.handoff && c.handoff.reason) || "Needs a person now", "baton-q-" + c.id, c.id, { requireInteraction: true });
 }
 
 // ---------------------------------------------------------------- routing (hash = open conversation)
@@ -1119,6 +1344,9 @@ function openConversation(id, opts = {}) {
   S.open = o;
   if (prevOpen) maybeDrop(prevOpen.id);
   S.unread.delete(id);
+  // An urgent conversation already assigned to this agent: seen now.
+  const urgentMine = alertFor(id);
+  if (urgentMine && urgentMine.mine) dropAlert(urgentMine);
   if (!opts.fromHash) {
     const url = "#" + encodeURIComponent(id);
     if (location.hash !== url) {
@@ -2007,7 +2235,15 @@ async function sendComposer() {
 
 async function postPending(o, p) {
   try {
-    const m = await post(`/conversations/${enc(p.convId)}/messages`, { text: p.text, client_message_id: p.cmid, private: p.private });
+    // A reply takes the conversation: an urgent alert for it is answered.
+    if (!p.private) S.acting.add(p.convId);
+    let m;
+    try {
+      m = await post(`/conversations/${enc(p.convId)}/messages`, { text: p.text, client_message_id: p.cmid, private: p.private });
+    } finally {
+      if (!p.private) S.acting.delete(p.convId);
+    }
+    if (!p.private) { const a = alertFor(p.convId); if (a) dropAlert(a); }
     if (S.open === o) {
       addMessage(o, m, { own: true });
       if (o.pending.has(p.cmid)) { o.pending.delete(p.cmid); p.el?.remove(); }
@@ -2242,7 +2478,15 @@ function doClaim() {
   const c = S.convs.get(o.id);
   if (c && c.mode === "agent" && c.assignee === S.me.id) { toast("This conversation is already yours.", { kind: "info", timeout: 2000 }); return; }
   withBusy(async () => {
-    const v = await post(`/conversations/${enc(o.id)}/claim`);
+    S.acting.add(o.id);
+    let v;
+    try {
+      v = await post(`/conversations/${enc(o.id)}/claim`);
+    } finally {
+      S.acting.delete(o.id);
+    }
+    const a = alertFor(v.id);
+    if (a) dropAlert(a);
     upsertFresh(v);
     scheduleRender();
     toast("Claimed: " + customerName(v) + " is yours.", { kind: "info", timeout: 2500 });
@@ -2334,6 +2578,8 @@ function onTransferSubmit(e) {
   $("transfer-dialog").close();
   withBusy(async (o) => {
     const v = await post(`/conversations/${enc(o.id)}/transfer`, body);
+    const a = alertFor(v.id);
+    if (a) dropAlert(a);
     upsertFresh(v);
     scheduleRender();
     const where = body.department ? deptTitle(body.department) : (S.agents.get(body.agent_id) || {}).name || "the agent";
@@ -2426,6 +2672,10 @@ function onGlobalKey(e) {
   if (!S.running || e.defaultPrevented) return;
   if (document.querySelector("dialog[open]")) return; // the dialog has the keyboard; Esc closes it
   if (e.key === "Escape") {
+    // Focus in an urgent alert: Esc dismisses that alert, nothing else.
+    const banner = e.target.closest && e.target.closest(".urgent-alert");
+    const a = banner && urgent.list.find((x) => x.el === banner);
+    if (a) { e.preventDefault(); dismissAlert(a); return; }
     if (!$("menu").hidden) { toggleMenu(false); $("menu-button").focus(); return; }
     if (canned.open) { closeCanned(); return; }
     if (isTyping(e.target)) e.target.blur();
