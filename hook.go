@@ -154,7 +154,12 @@ type Subscription struct {
 	// Secret signs each delivery. It is kept as given, since signing
 	// needs it, and never shown again after it is set.
 	Secret string `json:"-"`
-	Active bool   `json:"active"`
+	// PreviousSecret also signs deliveries until PreviousUntil, after a
+	// rotation, so a receiver can move to the new secret without losing
+	// deliveries.
+	PreviousSecret string     `json:"-"`
+	PreviousUntil  *time.Time `json:"previous_secret_expires_at,omitempty"`
+	Active         bool       `json:"active"`
 	// Config: defined in the config file, changed only there.
 	Config    bool      `json:"from_config"`
 	CreatedAt time.Time `json:"created_at"`
@@ -164,6 +169,15 @@ type Subscription struct {
 // Wants reports whether the subscription sends events of type t.
 func (s *Subscription) Wants(t string) bool {
 	return s.Active && (len(s.Events) == 0 || slices.Contains(s.Events, t))
+}
+
+// Secrets are the secrets that sign a delivery at now: the current one,
+// and the previous one during a rotation.
+func (s *Subscription) Secrets(now time.Time) []string {
+	if s.PreviousSecret != "" && s.PreviousUntil != nil && now.Before(*s.PreviousUntil) {
+		return []string{s.Secret, s.PreviousSecret}
+	}
+	return []string{s.Secret}
 }
 
 // Target is the subscription's name among an event's targets.

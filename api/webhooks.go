@@ -126,12 +126,27 @@ func (s *Server) updateSubscription(w http.ResponseWriter, r *http.Request) erro
 }
 
 // rotateSubscriptionSecret gives a subscription a new secret, shown once.
+// For a day deliveries are signed with the old one too, so the receiver
+// can switch without refusing any; {"keep_previous": false} drops the old
+// one at once (a leaked secret).
 func (s *Server) rotateSubscriptionSecret(w http.ResponseWriter, r *http.Request) error {
 	sub, err := s.changeable(r)
 	if err != nil {
 		return err
 	}
-	sub.Secret, sub.UpdatedAt = baton.NewToken("whsec"), s.now().UTC().Truncate(time.Microsecond)
+	req := struct {
+		KeepPrevious *bool `json:"keep_previous"`
+	}{}
+	if err := decodeOptional(r, &req); err != nil {
+		return err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	sub.PreviousSecret, sub.PreviousUntil = "", nil
+	if req.KeepPrevious == nil || *req.KeepPrevious {
+		until := now.Add(24 * time.Hour)
+		sub.PreviousSecret, sub.PreviousUntil = sub.Secret, &until
+	}
+	sub.Secret, sub.UpdatedAt = baton.NewToken("whsec"), now
 	if err := s.Engine.PutSubscription(r.Context(), sub); err != nil {
 		return err
 	}

@@ -119,12 +119,23 @@ func TestWebhookSubscriptions(t *testing.T) {
 	if len(pending.Deliveries) != 0 {
 		t.Fatalf("a paused subscription queued %+v", pending.Deliveries)
 	}
+	// A rotated secret: the old one signs too for a day, unless dropped.
 	var rotated struct {
-		Secret string `json:"secret"`
+		Secret        string     `json:"secret"`
+		PreviousUntil *time.Time `json:"previous_secret_expires_at"`
 	}
 	ts.request(t, "POST", "/api/v1/webhooks/"+created.ID+"/secret", adminToken, nil).want(t, http.StatusOK, &rotated)
-	if rotated.Secret == "" || rotated.Secret == created.Secret {
-		t.Fatalf("rotated to %q", rotated.Secret)
+	if rotated.Secret == "" || rotated.Secret == created.Secret || rotated.PreviousUntil == nil {
+		t.Fatalf("rotated to %+v", rotated)
+	}
+	stored, _ := ts.DB.Subscription(t.Context(), created.ID)
+	if got := stored.Secrets(time.Now()); len(got) != 2 || got[0] != rotated.Secret || got[1] != created.Secret {
+		t.Fatalf("signing secrets after a rotation: %d", len(got))
+	}
+	var dropped map[string]any
+	ts.request(t, "POST", "/api/v1/webhooks/"+created.ID+"/secret", adminToken, map[string]any{"keep_previous": false}).want(t, http.StatusOK, &dropped)
+	if stored, _ = ts.DB.Subscription(t.Context(), created.ID); len(stored.Secrets(time.Now())) != 1 || dropped["previous_secret_expires_at"] != nil {
+		t.Fatalf("keep_previous false still signs with the old secret")
 	}
 	ts.request(t, "DELETE", "/api/v1/webhooks/"+created.ID, adminToken, nil).want(t, http.StatusNoContent, nil)
 	ts.request(t, "GET", "/api/v1/webhooks/"+created.ID, adminToken, nil).wantError(t, http.StatusNotFound, baton.ENOTFOUND)

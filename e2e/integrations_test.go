@@ -179,7 +179,7 @@ alerts:
 	s.say(t, c, "dana@example.com", "m2")
 	eventually(t, "the Slack alert", func() bool { return len(sl.got()) == 1 })
 	alert := sl.got()[0]
-	if raw, _ := json.Marshal(alert.body); !strings.Contains(string(raw), "https://support.example.com/inbox/#/c/"+c.ID) ||
+	if raw, _ := json.Marshal(alert.body); !strings.Contains(string(raw), "https://support.example.com/inbox/#"+c.ID) ||
 		!strings.Contains(string(raw), "this is urgent, I need a person") || alert.path != "/services/T0/B0/secret" {
 		t.Fatalf("slack got %s %s", alert.path, raw)
 	}

@@ -269,7 +269,7 @@ func (e *Engine) send(ctx context.Context, out *baton.Outgoing) bool {
 		}
 		d.NextAttemptAt, d.Error = d.UpdatedAt.Add(wait), se.Reason
 		e.metrics().ChannelSend(d.Channel, "retry")
-		log.Warn("delivery will be retried", "attempt", d.Attempts, "in", wait.Round(time.Second), "err", err)
+		log.Warn("delivery will be retried", "attempt", d.Attempts, "in", wait.Round(time.Second).String(), "err", err)
 	default:
 		d.Status, d.Error = baton.DeliveryFailed, sendReason(err)
 		e.metrics().ChannelSend(d.Channel, "failed")

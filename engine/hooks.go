@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,7 +29,7 @@ type WebhookPoster interface {
 }
 
 // DefaultHookAttempts is how often an integration event is tried before it
-// fails: backoff doubling from 2 s to 30 min, so about 8 hours in all.
+// fails: backoff doubling from 2 s to 30 min, so about 7½ hours in all.
 const DefaultHookAttempts = 25
 
 // Targets of integration events besides webhook subscriptions.
@@ -160,10 +163,43 @@ func (e *Engine) hookEvents(ctx context.Context, prev *baton.Conversation, d *li
 			add(baton.HookDeliveryFailed, at, func(b *baton.HookBody) { b.Message = m })
 		}
 	}
-	if d.CloseTicket != "" {
-		add(baton.HookTicketClosed, c.UpdatedAt, func(b *baton.HookBody) {
-			b.Ticket = &baton.Ticket{ID: d.CloseTicket, ConversationID: c.ID, Status: baton.TicketClosed}
+	transferred, rated := false, false
+	for i := range d.Entries {
+		transferred = transferred || d.Entries[i].Event == baton.EventTransferred
+		rated = rated || d.Entries[i].Event == baton.EventSurveyAnswered
+	}
+	if d.Survey != nil && !rated {
+		// The comment that follows a rating: the survey as stored, with both.
+		add(baton.HookSurveyAnswered, c.UpdatedAt, func(b *baton.HookBody) {
+			b.Survey = d.Survey
+			if all, err := e.Store.Surveys(ctx, c.ID); err == nil {
+				for i := range all {
+					if s := all[i]; s.Resolution == d.Survey.Resolution {
+						s.Comment, s.UpdatedAt = d.Survey.Comment, d.Survey.UpdatedAt
+						b.Survey = &s
+					}
+				}
+			}
 		})
+	}
+	if d.CloseTicket != "" {
+		n := len(out)
+		add(baton.HookTicketClosed, c.UpdatedAt, func(b *baton.HookBody) {
+			b.Ticket = &baton.Ticket{ID: d.CloseTicket, ConversationID: c.ID}
+			if t, err := e.Store.Ticket(ctx, d.CloseTicket); err == nil {
+				b.Ticket = t
+			}
+			b.Ticket.Status, b.Ticket.UpdatedAt = baton.TicketClosed, c.UpdatedAt
+		})
+		if transferred && len(out) > n {
+			// Moved to another department, not resolved: the helpdesk's
+			// ticket stays open.
+			ev := &out[n]
+			ev.Targets = slices.DeleteFunc(ev.Targets, func(t string) bool { return t == helpdeskTarget })
+			if len(ev.Targets) == 0 {
+				out = out[:n]
+			}
+		}
 	}
 	if becameUrgent(prev, c) {
 		add(baton.HookHandoffUrgent, c.UpdatedAt, func(b *baton.HookBody) {
@@ -279,6 +315,9 @@ func (e *Engine) deliverHook(ctx context.Context, job *baton.HookJob) bool {
 	ctx = context.WithoutCancel(ctx)
 	kind := targetKind(d.Target)
 	code, err := e.dispatchHook(ctx, job)
+	if kind == "webhook" && code == http.StatusGone {
+		e.pauseSubscription(ctx, strings.TrimPrefix(d.Target, webhookPrefix), log)
+	}
 	max := e.HookMaxAttempts
 	if max <= 0 {
 		max = DefaultHookAttempts
@@ -299,7 +338,7 @@ func (e *Engine) deliverHook(ctx context.Context, job *baton.HookJob) bool {
 		}
 		d.NextAttemptAt, d.Error = d.UpdatedAt.Add(wait), se.Reason
 		e.metrics().OutboxAttempt(kind, "retry")
-		log.Warn("integration delivery will be retried", "attempt", d.Attempts, "in", wait.Round(time.Second), "status", code, "err", err)
+		log.Warn("integration delivery will be retried", "attempt", d.Attempts, "in", wait.Round(time.Second).String(), "status", code, "err", err)
 	default:
 		d.Status, d.Error = baton.HookFailed, sendReason(err)
 		e.metrics().OutboxAttempt(kind, "failed")
@@ -397,7 +436,7 @@ func (e *Engine) inboxURL(conversationID string) string {
 	if e.PublicURL == "" {
 		return ""
 	}
-	return strings.TrimSuffix(e.PublicURL, "/") + "/inbox/#/c/" + conversationID
+	return strings.TrimSuffix(e.PublicURL, "/") + "/inbox/#" + conversationID
 }
 
 // transcriptLimit bounds the conversation a helpdesk ticket carries.
@@ -486,6 +525,21 @@ func (e *Engine) DeleteSubscription(ctx context.Context, id string) error {
 		return err
 	}
 	return e.ReloadSubscriptions(ctx)
+}
+
+// pauseSubscription stops queueing events for a subscriber that answered
+// 410 Gone: it asked for no more. An administrator can resume it.
+func (e *Engine) pauseSubscription(ctx context.Context, id string, log *slog.Logger) {
+	s, err := e.Store.Subscription(ctx, id)
+	if err != nil || !s.Active {
+		return
+	}
+	s.Active, s.UpdatedAt = false, e.now().UTC()
+	if err := e.PutSubscription(ctx, s); err != nil {
+		log.Error("pause a subscription that answered 410 Gone", "err", err)
+		return
+	}
+	log.Warn("webhook subscription paused: the receiver answered 410 Gone", "subscription", s.Name)
 }
 
 // RetryHookDelivery sends a failed integration delivery again, now.

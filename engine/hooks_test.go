@@ -18,6 +18,7 @@ import (
 
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/engine"
+	"github.com/batonhq/baton/lifecycle"
 	"github.com/batonhq/baton/webhooks"
 )
 
@@ -278,7 +279,7 @@ func TestUrgentHandoffAlertsOnce(t *testing.T) {
 	}
 	a := n.alerts[0]
 	if a.ConversationID != id || a.Priority != baton.PriorityUrgent || a.Text != "this is urgent, my card was charged twice" ||
-		a.URL != "https://support.example.com/inbox/#/c/"+id || a.Summary == "" {
+		a.URL != "https://support.example.com/inbox/#"+id || a.Summary == "" {
 		t.Fatalf("alert %+v", a)
 	}
 	select {
@@ -344,5 +345,70 @@ func TestTicketsAreMirroredToTheHelpdesk(t *testing.T) {
 	if len(hd.updates) != 2 || hd.updates[0].Kind != baton.TicketAgentReplied || hd.updates[0].Text != "Your refund is on its way" ||
 		hd.updates[0].Author != "Alex" || hd.updates[1].Kind != baton.TicketResolved || !slices.Equal(hd.ext, []string{"ZD-1", "ZD-1"}) {
 		t.Fatalf("updates %+v to %v", hd.updates, hd.ext)
+	}
+}
+
+func TestSurveyAndClosedTicketEventsCarryTheirRecords(t *testing.T) {
+	e := newEnv(t)
+	rc, srv := newReceiver(t, "0123456789abcdef")
+	e.subscribe(t, e.eng, &baton.Subscription{ID: "wh_1", Name: "x", URL: srv.URL, Secret: "0123456789abcdef",
+		Events: []string{baton.HookTicketClosed, baton.HookSurveyAnswered}})
+	id := e.start(t, baton.ChannelWeb)
+	e.say(t, id, "I want to talk to a human") // a ticket
+	a := e.addAgent(t, "a_1", "Alex", baton.StatusOnline, 3)
+	if _, err := e.eng.AgentMessage(e.ctx, a, id, "Sorted, your refund is on its way", "r1", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Release(e.ctx, a, id, true); err != nil {
+		t.Fatal(err)
+	}
+	e.say(t, id, "5")
+	e.say(t, id, "quick and friendly")
+	e.eng.DeliverHooks(e.ctx)
+	if got := rc.types(id); !slices.Equal(got, []string{baton.HookTicketClosed, baton.HookSurveyAnswered, baton.HookSurveyAnswered}) {
+		t.Fatalf("events %v", got)
+	}
+	if tk := rc.got[0].Ticket; tk.Status != baton.TicketClosed || tk.Subject == "" || tk.Department != "support" || tk.CreatedAt.IsZero() {
+		t.Fatalf("ticket.closed carries %+v", tk)
+	}
+	if s1, s2 := rc.got[1].Survey, rc.got[2].Survey; s1.Rating != 5 || s1.Comment != "" || s2.Rating != 5 || s2.Comment != "quick and friendly" {
+		t.Fatalf("surveys %+v then %+v", s1, s2)
+	}
+}
+
+func TestTransferKeepsTheHelpdeskTicketOpen(t *testing.T) {
+	e := newEnv(t, &baton.Department{Name: "billing", Title: "Billing"})
+	hd := &fakeHelpdesk{}
+	e.eng.Helpdesk = hd
+	id := e.start(t, baton.ChannelWeb)
+	e.say(t, id, "I want to talk to a human")
+	a := e.addAgent(t, "a_1", "Alex", baton.StatusOnline, 3, "support", "billing")
+	if _, err := e.eng.Claim(e.ctx, a, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.eng.Transfer(e.ctx, a, id, lifecycle.TransferTarget{Department: e.depts["billing"]}); err != nil {
+		t.Fatal(err)
+	}
+	e.eng.DeliverHooks(e.ctx)
+	if len(hd.created) != 1 || len(hd.updates) != 0 {
+		t.Fatalf("created %d, updates %+v: a transfer is not a resolution", len(hd.created), hd.updates)
+	}
+}
+
+func TestGoneReceiverPausesItsSubscription(t *testing.T) {
+	e := newEnv(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusGone) }))
+	defer srv.Close()
+	e.subscribe(t, e.eng, &baton.Subscription{ID: "wh_1", Name: "x", URL: srv.URL, Secret: "0123456789abcdef"})
+	id := e.start(t, baton.ChannelWeb)
+	e.eng.DeliverHooks(e.ctx)
+	s, _ := e.db.Subscription(e.ctx, "wh_1")
+	log, _ := e.db.HookDeliveries(e.ctx, baton.HookDeliveryFilter{ConversationID: id})
+	if s.Active || len(log) != 1 || log[0].Status != baton.HookFailed || log[0].Attempts != 1 {
+		t.Fatalf("subscription active %v, log %+v", s.Active, log)
+	}
+	e.say(t, id, "when are you open")
+	if n := e.pendingHooks(t); n != 0 {
+		t.Fatalf("%d events queued for a paused subscription", n)
 	}
 }

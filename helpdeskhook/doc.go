@@ -45,7 +45,7 @@
 //	  ],
 //	  "transcript_text": "[2025-03-14 00:02 UTC] Dana Levi: I was charged twice\n[2025-03-14 00:02 UTC] Bot: Sorry about that! What is the order number?\n[2025-03-14 00:03 UTC] Dana Levi: 4821",
 //	  "transcript_omitted": 0,
-//	  "url": "https://baton.example.com/inbox/c_3n5p7r9t2v"
+//	  "url": "https://baton.example.com/inbox/#c_3n5p7r9t2v"
 //	}
 //
 // # The reply

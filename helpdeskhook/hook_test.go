@@ -141,7 +141,7 @@ func docHelpdeskTicket() *baton.HelpdeskTicket {
 			{Author: baton.AuthorCustomer, Payload: "order:4821", CreatedAt: at(2, 50)},
 			{Author: baton.AuthorCustomer, Text: " 4821 ", CreatedAt: at(3, 0)},
 		},
-		URL: "https://baton.example.com/inbox/c_3n5p7r9t2v",
+		URL: "https://baton.example.com/inbox/#c_3n5p7r9t2v",
 	}
 }
 

@@ -33,6 +33,18 @@ func Sign(secret string, body []byte, t time.Time) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
 }
 
+// SignAll is Sign with several secrets, one v1 value each: while a secret
+// is rotated, receivers holding either the old or the new one verify.
+func SignAll(secrets []string, body []byte, t time.Time) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	var b strings.Builder
+	b.WriteString("t=" + ts)
+	for _, s := range secrets {
+		b.WriteString(",v1=" + hex.EncodeToString(mac(s, ts, body)))
+	}
+	return b.String()
+}
+
 // Verify checks an X-Baton-Signature header against body. It refuses a
 // timestamp more than tolerance away from now (DefaultTolerance when
 // tolerance is zero or less), so a captured request cannot be replayed

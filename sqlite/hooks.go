@@ -182,21 +182,22 @@ func (db *DB) PruneHooks(ctx context.Context, before time.Time) (int64, error) {
 	return n, err
 }
 
-const subscriptionColumns = `id, name, url, events, secret, active, config, created_at, updated_at`
+const subscriptionColumns = `id, name, url, events, secret, previous_secret, previous_until, active, config, created_at, updated_at`
 
 func scanSubscription(row rowScanner) (*baton.Subscription, error) {
 	var (
 		s                baton.Subscription
 		events           string
 		created, updated int64
+		until            sql.NullInt64
 	)
-	err := row.Scan(&s.ID, &s.Name, &s.URL, &events, &s.Secret, &s.Active, &s.Config, &created, &updated)
+	err := row.Scan(&s.ID, &s.Name, &s.URL, &events, &s.Secret, &s.PreviousSecret, &until, &s.Active, &s.Config, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, baton.Errorf(baton.ENOTFOUND, "subscription not found")
 	} else if err != nil {
 		return nil, err
 	}
-	s.CreatedAt, s.UpdatedAt = fromMicros(created), fromMicros(updated)
+	s.CreatedAt, s.UpdatedAt, s.PreviousUntil = fromMicros(created), fromMicros(updated), fromNullMicros(until)
 	if err := json.Unmarshal([]byte(events), &s.Events); err != nil {
 		return nil, fmt.Errorf("subscription %s: events: %w", s.ID, err)
 	}
@@ -225,10 +226,12 @@ func (db *DB) PutSubscription(ctx context.Context, s *baton.Subscription) error 
 		events = []byte("[]")
 	}
 	return db.do(ctx, func(w *wtx) error {
-		_, err := w.execSQL(`INSERT INTO subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err := w.execSQL(`INSERT INTO subscriptions (`+subscriptionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, url = excluded.url, events = excluded.events,
-			secret = excluded.secret, active = excluded.active, config = excluded.config, updated_at = excluded.updated_at`,
-			s.ID, s.Name, s.URL, string(events), s.Secret, s.Active, s.Config, micros(s.CreatedAt), micros(s.UpdatedAt))
+			secret = excluded.secret, previous_secret = excluded.previous_secret, previous_until = excluded.previous_until,
+			active = excluded.active, config = excluded.config, updated_at = excluded.updated_at`,
+			s.ID, s.Name, s.URL, string(events), s.Secret, s.PreviousSecret, nullMicros(s.PreviousUntil), s.Active, s.Config,
+			micros(s.CreatedAt), micros(s.UpdatedAt))
 		if isUnique(err) {
 			return baton.Errorf(baton.ECONFLICT, "a subscription named %q exists", s.Name)
 		}

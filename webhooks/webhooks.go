@@ -44,8 +44,9 @@ func New(client *http.Client) *Poster {
 }
 
 // Post sends one delivery of an event. Any 2xx is delivered; 410 Gone
-// says the receiver wants no more and fails it; anything else (an error,
-// a timeout, another status) may pass and is retried.
+// says the receiver wants no more and a redirect that the URL is wrong:
+// both fail it; anything else (an error, a timeout, another status) may
+// pass and is retried.
 func (p *Poster) Post(ctx context.Context, s *baton.Subscription, d *baton.HookDelivery, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(body))
 	if err != nil {
@@ -55,7 +56,8 @@ func (p *Poster) Post(ctx context.Context, s *baton.Subscription, d *baton.HookD
 	req.Header.Set("User-Agent", "Baton-Webhooks/1")
 	req.Header.Set(EventHeader, d.EventType)
 	req.Header.Set(DeliveryHeader, strconv.FormatInt(d.ID, 10))
-	req.Header.Set(signature.Header, signature.Sign(s.Secret, body, p.now()))
+	now := p.now()
+	req.Header.Set(signature.Header, signature.SignAll(s.Secrets(now), body, now))
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return 0, &baton.SendError{Retry: true, Reason: describe(err)}
@@ -68,6 +70,9 @@ func (p *Poster) Post(ctx context.Context, s *baton.Subscription, d *baton.HookD
 		return resp.StatusCode, nil
 	case resp.StatusCode == http.StatusGone:
 		return resp.StatusCode, &baton.SendError{Reason: "the receiver answered 410 Gone"}
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return resp.StatusCode, &baton.SendError{Reason: fmt.Sprintf(
+			"the receiver answered %d, a redirect, which is not followed: correct the subscription's URL", resp.StatusCode)}
 	}
 	reason := fmt.Sprintf("the receiver answered %d", resp.StatusCode)
 	if t := strings.TrimSpace(strings.ToValidUTF8(string(msg), "")); t != "" {
@@ -94,16 +99,16 @@ func describe(err error) string {
 	return "could not reach the receiver: " + err.Error()
 }
 
+// maxRetryAfter bounds how long a receiver may ask Baton to wait.
+const maxRetryAfter = 6 * time.Hour
+
 // retryAfter reads a Retry-After header: seconds or an HTTP date.
 func retryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
+	var d time.Duration
 	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-		return time.Duration(n) * time.Second
+		d = time.Duration(min(n, int(maxRetryAfter/time.Second))) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		d = t.Sub(now)
 	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	return min(d, maxRetryAfter)
 }

@@ -58,12 +58,13 @@ func TestPostOutcomes(t *testing.T) {
 		retry      bool
 		retryAfter time.Duration
 	}{
-		"500":              {status: 500, retry: true},
-		"404 while deploy": {status: 404, retry: true},
-		"429 retry-after":  {status: 429, header: "120", retry: true, retryAfter: 2 * time.Minute},
-		"503 date":         {status: 503, header: time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), retry: true, retryAfter: time.Hour},
-		"410 gone":         {status: 410, retry: false},
-		"302 not followed": {status: 302, header: "", retry: true},
+		"500":                {status: 500, retry: true},
+		"404 while deploy":   {status: 404, retry: true},
+		"429 retry-after":    {status: 429, header: "120", retry: true, retryAfter: 2 * time.Minute},
+		"503 date":           {status: 503, header: time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), retry: true, retryAfter: time.Hour},
+		"410 gone":           {status: 410, retry: false},
+		"302 not followed":   {status: 302, header: "", retry: false},
+		"retry-after capped": {status: 503, header: "86400", retry: true, retryAfter: 6 * time.Hour},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, err, _, _ := post(t, func(w http.ResponseWriter, r *http.Request) {

@@ -20,7 +20,7 @@ import (
 // WebhooksConfig is about the event webhooks.
 type WebhooksConfig struct {
 	// MaxAttempts bounds the attempts per event and receiver (default 25,
-	// about 8 hours of retries).
+	// about 7½ hours of retries).
 	MaxAttempts int `yaml:"max_attempts"`
 	// Keep is how long delivered and failed events stay in the delivery
 	// log (default 30 days).

@@ -29,6 +29,10 @@ CREATE TABLE subscriptions (
     url        TEXT NOT NULL,
     events     TEXT NOT NULL,
     secret     TEXT NOT NULL,
+    -- After a rotation deliveries are signed with the old secret too,
+    -- until previous_until, so receivers can switch without losing any.
+    previous_secret TEXT NOT NULL DEFAULT '',
+    previous_until  INTEGER,
     active     INTEGER NOT NULL,
     config     INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
