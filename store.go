@@ -132,10 +132,12 @@ type Store interface {
 	// handlings that ended at or after since, newest first, at most limit.
 	HandlingTimes(ctx context.Context, department string, since time.Time, limit int) ([]time.Duration, error)
 
-	// DueHookDeliveries returns pending integration deliveries whose time
-	// has come, each the first pending one of its conversation and target,
-	// with its event.
-	DueHookDeliveries(ctx context.Context, now time.Time, limit int) ([]*HookJob, error)
+	// DueHookTargets returns the integrations with deliveries due.
+	DueHookTargets(ctx context.Context, now time.Time) ([]string, error)
+	// DueHookDeliveries returns a target's pending deliveries whose time
+	// has come, each the first pending one of its conversation, with its
+	// event.
+	DueHookDeliveries(ctx context.Context, now time.Time, limit int, target string) ([]*HookJob, error)
 	// ClaimHookDeliveries puts off pending deliveries until a time, while
 	// they are being sent.
 	ClaimHookDeliveries(ctx context.Context, ids []int64, until time.Time) error

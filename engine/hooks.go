@@ -262,16 +262,39 @@ func (e *Engine) wakeHooks() {
 	}
 }
 
+// hookWorkers bounds the attempts in flight to one integration.
+const hookWorkers = 8
+
 // DeliverHooks delivers the integration events that are due, once; calls
-// run one at a time. Like Deliver, each round takes the first pending
-// event of each conversation and integration.
+// run one at a time. Each integration is served on its own, so a receiver
+// that hangs until every attempt times out slows only its own events.
 func (e *Engine) DeliverHooks(ctx context.Context) {
 	e.hookMu.Lock()
 	defer e.hookMu.Unlock()
+	targets, err := e.Store.DueHookTargets(ctx, e.now())
+	if err != nil {
+		e.logger().Error("read the integration outbox", "err", err)
+		return
+	}
+	var wg sync.WaitGroup
+	for _, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.deliverTarget(ctx, t)
+		}()
+	}
+	wg.Wait()
+}
+
+// deliverTarget delivers what is due for one integration, in rounds: each
+// takes the first pending event of each conversation, so a conversation's
+// events arrive in order; the next round takes what came next.
+func (e *Engine) deliverTarget(ctx context.Context, target string) {
 	for round := 0; round < 1000 && ctx.Err() == nil; round++ {
-		due, err := e.Store.DueHookDeliveries(ctx, e.now(), deliveryBatch)
+		due, err := e.Store.DueHookDeliveries(ctx, e.now(), deliveryBatch, target)
 		if err != nil {
-			e.logger().Error("read the integration outbox", "err", err)
+			e.logger().Error("read the integration outbox", "target", target, "err", err)
 			return
 		}
 		if len(due) == 0 {
@@ -284,10 +307,10 @@ func (e *Engine) DeliverHooks(ctx context.Context) {
 			ids[i] = job.Delivery.ID
 		}
 		if err := e.Store.ClaimHookDeliveries(ctx, ids, e.now().Add(sendLease)); err != nil {
-			e.logger().Error("claim integration deliveries", "err", err)
+			e.logger().Error("claim integration deliveries", "target", target, "err", err)
 			return
 		}
-		sem := make(chan struct{}, deliveryWorkers)
+		sem := make(chan struct{}, hookWorkers)
 		var wg sync.WaitGroup
 		var unrecorded atomic.Bool
 		for _, job := range due {

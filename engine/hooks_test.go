@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -410,5 +411,49 @@ func TestGoneReceiverPausesItsSubscription(t *testing.T) {
 	e.say(t, id, "when are you open")
 	if n := e.pendingHooks(t); n != 0 {
 		t.Fatalf("%d events queued for a paused subscription", n)
+	}
+}
+
+// A receiver that hangs holds up only its own events.
+func TestHangingReceiverDoesNotHoldUpOthers(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	var hung atomic.Int32
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hung.Add(1)
+		<-release
+	}))
+	defer slow.Close()
+	fast, fastSrv := newReceiver(t, "0123456789abcdef")
+	e.subscribe(t, e.eng, &baton.Subscription{ID: "wh_slow", Name: "slow", URL: slow.URL, Secret: "0123456789abcdef",
+		Events: []string{baton.HookConversationCreated}})
+	e.subscribe(t, e.eng, &baton.Subscription{ID: "wh_fast", Name: "fast", URL: fastSrv.URL, Secret: "0123456789abcdef",
+		Events: []string{baton.HookConversationCreated}})
+	for range 20 {
+		e.start(t, baton.ChannelWeb)
+	}
+	done := make(chan struct{})
+	go func() { e.eng.DeliverHooks(e.ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fast.mu.Lock()
+		n := len(fast.got)
+		fast.mu.Unlock()
+		if n == 20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatalf("the fast receiver got %d of 20 while the slow one hung", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := hung.Load(); n == 0 || n > 8 {
+		t.Errorf("%d requests hanging at the slow receiver at once, want 1 to 8", n)
+	}
+	close(release)
+	<-done
+	if n := e.pendingHooks(t); n != 0 {
+		t.Fatalf("%d still pending", n)
 	}
 }

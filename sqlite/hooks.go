@@ -49,16 +49,26 @@ func scanHookDelivery(row rowScanner, extra ...any) (*baton.HookDelivery, error)
 	return &d, nil
 }
 
-// DueHookDeliveries returns pending deliveries whose time has come, each
-// the first pending one of its conversation for its target: an integration
+// DueHookTargets returns the integrations with deliveries due.
+func (db *DB) DueHookTargets(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT target FROM hook_deliveries
+		WHERE status = 'pending' AND next_attempt_at <= ?`, micros(now))
+	return collect(rows, err, func(r rowScanner) (string, error) {
+		var t string
+		return t, r.Scan(&t)
+	})
+}
+
+// DueHookDeliveries returns a target's pending deliveries whose time has
+// come, each the first pending one of its conversation: an integration
 // gets a conversation's events in order, even while one waits for a retry.
-func (db *DB) DueHookDeliveries(ctx context.Context, now time.Time, limit int) ([]*baton.HookJob, error) {
+func (db *DB) DueHookDeliveries(ctx context.Context, now time.Time, limit int, target string) ([]*baton.HookJob, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+hookDeliveryColumns+`, d.body, d.created_at
 		FROM hook_deliveries d
-		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+		WHERE d.status = 'pending' AND d.target = ? AND d.next_attempt_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM hook_deliveries p WHERE p.status = 'pending' AND p.target = d.target
 			AND p.conversation_id = d.conversation_id AND p.id < d.id)
-		ORDER BY d.next_attempt_at, d.id LIMIT ?`, micros(now), limit)
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`, target, micros(now), limit)
 	return collect(rows, err, func(row rowScanner) (*baton.HookJob, error) {
 		var body []byte
 		var at int64
