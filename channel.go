@@ -37,6 +37,13 @@ type Inbound struct {
 	At     time.Time
 }
 
+// Account is a configured messaging-channel account: a WhatsApp number, a
+// Facebook page, a Telegram bot, by its name in the config.
+type Account struct {
+	Channel Channel
+	Name    string
+}
+
 // DeliveryStatus is where a message Baton sent on a messaging channel stands.
 type DeliveryStatus string
 

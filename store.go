@@ -79,10 +79,15 @@ type Store interface {
 	// ConversationByChannelUser finds the conversation of a customer on a
 	// messaging channel account.
 	ConversationByChannelUser(ctx context.Context, ch Channel, account, user string) (*Conversation, error)
-	// DueDeliveries returns pending deliveries whose time has come, each the
-	// first pending one of its conversation (the rest wait their turn), with
-	// the entry's author, text and buttons.
-	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*Outgoing, error)
+	// DueAccounts returns the channel accounts with deliveries due.
+	DueAccounts(ctx context.Context, now time.Time) ([]Account, error)
+	// DueDeliveries returns an account's pending deliveries whose time has
+	// come, each the first pending one of its conversation (the rest wait
+	// their turn), with the entry's author, text and buttons.
+	DueDeliveries(ctx context.Context, now time.Time, limit int, a Account) ([]*Outgoing, error)
+	// ClaimDeliveries puts off pending deliveries until a time, while they
+	// are being sent.
+	ClaimDeliveries(ctx context.Context, ids []int64, until time.Time) error
 	// UpdateDelivery stores a delivery's status, attempts, next attempt,
 	// error and platform id.
 	UpdateDelivery(ctx context.Context, d *Delivery) error

@@ -194,25 +194,56 @@ func (e *Engine) wakeOutbox() {
 
 // Deliver sends the deliveries that are due, once. The background loop
 // calls it every tick and whenever a change queued new ones. Calls run one
-// at a time, so no delivery is sent by two at once. When ctx ends, sends
-// already begun finish and are recorded; no new one starts.
+// at a time, so no delivery is sent by two at once. Each account is served
+// on its own: a platform that is slow for one account holds up no other.
+// When ctx ends, sends already begun finish and are recorded; no new one
+// starts.
 func (e *Engine) Deliver(ctx context.Context) {
 	if len(e.Senders) == 0 {
 		return
 	}
 	e.deliverMu.Lock()
 	defer e.deliverMu.Unlock()
-	// Each round sends the first pending delivery of each conversation, in
-	// parallel across conversations; the next round sends what came next.
-	// Every attempt leaves its delivery done or scheduled later, so the
-	// rounds end when nothing is due.
+	accounts, err := e.Store.DueAccounts(ctx, e.now())
+	if err != nil {
+		e.logger().Error("read the outbox", "err", err)
+		return
+	}
+	var wg sync.WaitGroup
+	for _, a := range accounts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.deliverAccount(ctx, a)
+		}()
+	}
+	wg.Wait()
+}
+
+// deliverAccount sends what is due on one account, in rounds: each sends
+// the first pending delivery of each conversation, in parallel across
+// conversations; the next round sends what came next. Every attempt leaves
+// its delivery done or scheduled later, so the rounds end when nothing is
+// due.
+func (e *Engine) deliverAccount(ctx context.Context, a baton.Account) {
+	log := e.logger().With("channel", a.Channel, "account", a.Name)
 	for round := 0; round < 1000 && ctx.Err() == nil; round++ {
-		due, err := e.Store.DueDeliveries(ctx, e.now(), deliveryBatch)
+		due, err := e.Store.DueDeliveries(ctx, e.now(), deliveryBatch, a)
 		if err != nil {
-			e.logger().Error("read the outbox", "err", err)
+			log.Error("read the outbox", "err", err)
 			return
 		}
 		if len(due) == 0 {
+			return
+		}
+		// Claim the round first: if recording an outcome fails, or Baton
+		// stops, the message is not due again until the lease ends.
+		ids := make([]int64, len(due))
+		for i, out := range due {
+			ids[i] = out.Delivery.ID
+		}
+		if err := e.Store.ClaimDeliveries(ctx, ids, e.now().Add(sendLease)); err != nil {
+			log.Error("claim deliveries", "err", err)
 			return
 		}
 		sem := make(chan struct{}, deliveryWorkers)
@@ -230,26 +261,18 @@ func (e *Engine) Deliver(ctx context.Context) {
 		}
 		wg.Wait()
 		if unrecorded.Load() {
-			// The store did not take an outcome: stop here rather than send
-			// the same message again this round; the next tick retries.
+			// The store did not take an outcome: stop here rather than
+			// risk sending the same message again; the next tick retries.
 			return
 		}
 	}
 }
 
-// send makes one attempt at a delivery and records the outcome; false if
-// the outcome could not be recorded.
+// send makes one attempt at a claimed delivery and records the outcome;
+// false if the outcome could not be recorded.
 func (e *Engine) send(ctx context.Context, out *baton.Outgoing) bool {
 	d := out.Delivery
 	log := e.logger().With("conversation", d.ConversationID, "seq", d.Seq, "channel", d.Channel, "account", d.Account)
-	// Claim the delivery first: if recording the outcome fails, or Baton
-	// stops, it is not due again until the lease ends.
-	claim := *d
-	claim.NextAttemptAt = e.now().Add(sendLease)
-	if err := e.Store.UpdateDelivery(ctx, &claim); err != nil {
-		log.Error("claim a delivery", "err", err)
-		return false
-	}
 	// A send that has begun finishes even when Baton is stopping.
 	ctx = context.WithoutCancel(ctx)
 	done := e.beginSend(d.Channel, d.Account)

@@ -540,3 +540,33 @@ func TestSendsInFlightFinishOnShutdownAndRunOneAtATime(t *testing.T) {
 		t.Fatalf("%d sends, want 21", s.calls)
 	}
 }
+
+// hangingSender is a platform that does not answer until released.
+type hangingSender struct{ release chan struct{} }
+
+func (s *hangingSender) Send(ctx context.Context, out *baton.Outgoing) (string, error) {
+	<-s.release
+	return "wamid.late", nil
+}
+
+func TestSlowAccountHoldsUpNoOther(t *testing.T) {
+	e := newEnv(t)
+	slow := &hangingSender{release: make(chan struct{})}
+	tg := &fakeSender{}
+	e.eng.Senders = map[string]baton.Sender{engine.SenderKey(baton.ChannelWhatsApp, "main"): slow,
+		engine.SenderKey(baton.ChannelTelegram, "main"): tg}
+	e.inbound(t, baton.ChannelWhatsApp, "31612345678", "wamid.in.1", "when are you open")
+	e.inbound(t, baton.ChannelTelegram, "42", "42:1", "when are you open")
+	done := make(chan struct{})
+	go func() { e.eng.Deliver(e.ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(tg.texts()) == 0 {
+		if time.Now().After(deadline) {
+			close(slow.release)
+			t.Fatal("the Telegram answer waited for the WhatsApp account")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(slow.release)
+	<-done
+}

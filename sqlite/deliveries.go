@@ -44,15 +44,29 @@ func scanDelivery(row rowScanner, extra ...any) (*baton.Delivery, error) {
 	return &d, nil
 }
 
-// DueDeliveries returns pending deliveries whose time has come, each the
-// first pending one of its conversation, so a conversation's messages go
-// out in order even when one of them waits for a retry.
-func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*baton.Outgoing, error) {
+// DueAccounts returns the channel accounts with deliveries due.
+func (db *DB) DueAccounts(ctx context.Context, now time.Time) ([]baton.Account, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT channel, account FROM deliveries
+		WHERE status = 'pending' AND next_attempt_at <= ?`, micros(now))
+	return collect(rows, err, func(r rowScanner) (baton.Account, error) {
+		var a baton.Account
+		var ch string
+		err := r.Scan(&ch, &a.Name)
+		a.Channel = baton.Channel(ch)
+		return a, err
+	})
+}
+
+// DueDeliveries returns an account's pending deliveries whose time has
+// come, each the first pending one of its conversation, so a
+// conversation's messages go out in order even when one of them waits for
+// a retry.
+func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int, a baton.Account) ([]*baton.Outgoing, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+deliveryColumns+`, m.author, m.text, m.buttons, m.event
 		FROM deliveries d JOIN messages m ON m.conversation_id = d.conversation_id AND m.seq = d.seq
-		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+		WHERE d.status = 'pending' AND d.channel = ? AND d.account = ? AND d.next_attempt_at <= ?
 		AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.status = 'pending' AND e.conversation_id = d.conversation_id AND e.seq < d.seq)
-		ORDER BY d.next_attempt_at, d.id LIMIT ?`, micros(now), limit)
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`, string(a.Channel), a.Name, micros(now), limit)
 	return collect(rows, err, func(row rowScanner) (*baton.Outgoing, error) {
 		var author string
 		var buttons sql.NullString
@@ -68,6 +82,23 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*b
 			}
 		}
 		return out, nil
+	})
+}
+
+// ClaimDeliveries makes pending deliveries not due again until until, in
+// one transaction: the outbox claims a round before sending it.
+func (db *DB) ClaimDeliveries(ctx context.Context, ids []int64, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{micros(until)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return db.do(ctx, func(w *wtx) error {
+		_, err := w.execSQL(`UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending' AND id IN (`+
+			placeholders(len(ids))+`)`, args...)
+		return err
 	})
 }
 

@@ -29,6 +29,8 @@ func whatsAppConversation(t *testing.T, db interface {
 	}
 }
 
+var mainWhatsApp = baton.Account{Channel: baton.ChannelWhatsApp, Name: "main"}
+
 func TestDeliveriesGoOutInOrderPerConversation(t *testing.T) {
 	ctx := context.Background()
 	db := MustOpenDB(t)
@@ -50,7 +52,14 @@ func TestDeliveriesGoOutInOrderPerConversation(t *testing.T) {
 		t.Fatal("a second conversation for the same WhatsApp customer was stored")
 	}
 
-	due, err := db.DueDeliveries(ctx, now, 10)
+	accounts, err := db.DueAccounts(ctx, now)
+	if err != nil || len(accounts) != 1 || accounts[0] != mainWhatsApp {
+		t.Fatalf("accounts with deliveries due: %v, %v", accounts, err)
+	}
+	if due, _ := db.DueDeliveries(ctx, now, 10, baton.Account{Channel: baton.ChannelWhatsApp, Name: "other"}); len(due) != 0 {
+		t.Fatalf("%d due on another account", len(due))
+	}
+	due, err := db.DueDeliveries(ctx, now, 10, mainWhatsApp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,14 +81,14 @@ func TestDeliveriesGoOutInOrderPerConversation(t *testing.T) {
 	if err := db.UpdateDelivery(ctx, retry); err != nil {
 		t.Fatal(err)
 	}
-	due, err = db.DueDeliveries(ctx, now, 10)
+	due, err = db.DueDeliveries(ctx, now, 10, mainWhatsApp)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(due) != 1 || due[0].Delivery.ConversationID != "c_1" || due[0].Delivery.Seq != 3 || len(due[0].Buttons) != 1 {
 		t.Fatalf("after one sent and one waiting: %+v", due)
 	}
-	if due, _ := db.DueDeliveries(ctx, now.Add(time.Minute), 10); len(due) != 2 {
+	if due, _ := db.DueDeliveries(ctx, now.Add(time.Minute), 10, mainWhatsApp); len(due) != 2 {
 		t.Fatalf("a minute later: %d due, want 2 (c_2's retry and c_1's second)", len(due))
 	}
 
