@@ -3,6 +3,7 @@
 package email
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -242,7 +243,7 @@ func (n *Notifier) send(ctx context.Context, msg []byte) *baton.SendError {
 	defer c.Close()
 	// Hello now, so that a failed EHLO is reported as such: Extension
 	// would hide it behind "not offered".
-	if err := c.Hello(first(n.helloName, "localhost")); err != nil {
+	if err := c.Hello(cmp.Or(n.helloName, "localhost")); err != nil {
 		return n.fail(ctx, "EHLO", err)
 	}
 	if n.policy == StartTLSAuto || n.policy == StartTLSAlways {

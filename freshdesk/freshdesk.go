@@ -3,24 +3,16 @@
 package freshdesk
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
+	"maps"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/batonhq/baton"
-)
-
-const (
-	// maxAnswer bounds what is read of an API response.
-	maxAnswer = 1 << 20
-	// defaultTimeout bounds a request when New makes the client.
-	defaultTimeout = 30 * time.Second
+	"github.com/batonhq/baton/internal/outbound"
 )
 
 // Config is a Freshdesk helpdesk in Baton's config.
@@ -49,12 +41,10 @@ type Client struct {
 	// Now reads the clock for Retry-After dates; time.Now when nil.
 	Now func() time.Time
 
-	base   string // scheme://host[/path], no trailing slash
-	auth   string // the Authorization header
-	key    string
+	base   string        // scheme://host[/path], no trailing slash
+	api    *outbound.API // with the credentials, kept out of errors
 	groups map[string]int64
 	tags   []string
-	client *http.Client
 }
 
 var domainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.freshdesk\.com)?$`)
@@ -76,7 +66,7 @@ func New(cfg Config, client *http.Client) (*Client, error) {
 		}
 		base = "https://" + d
 	case cfg.BaseURL != "":
-		b, err := checkBaseURL(cfg.BaseURL)
+		b, err := outbound.BaseURL(cfg.BaseURL, "https://acme.freshdesk.com")
 		if err != nil {
 			return nil, fmt.Errorf("freshdesk: base URL: %w", err)
 		}
@@ -89,63 +79,25 @@ func New(cfg Config, client *http.Client) (*Client, error) {
 	if len(cfg.APIKey) < 8 || strings.ContainsAny(cfg.APIKey, " \t\r\n:") {
 		return nil, errors.New("freshdesk: the API key is missing or malformed")
 	}
-	groups := make(map[string]int64, len(cfg.GroupIDs))
 	for dept, id := range cfg.GroupIDs {
 		if id <= 0 {
 			return nil, fmt.Errorf("freshdesk: group IDs: department %q needs a positive Freshdesk group ID, not %d", dept, id)
 		}
-		groups[dept] = id
 	}
 	for _, tag := range cfg.Tags {
 		if strings.TrimSpace(tag) == "" || strings.ContainsAny(tag, ",\r\n") {
 			return nil, fmt.Errorf("freshdesk: tags: %q is not a tag", tag)
 		}
 	}
-	if client == nil {
-		client = &http.Client{
-			Timeout: defaultTimeout,
-			// An address that moved is a configuration error, not a
-			// reason to send the key (or a POST turned GET) on.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-	}
-	return &Client{
+	c := &Client{
 		base: base,
 		// Freshdesk's scheme: the key as the user name, any password.
-		auth:   "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.APIKey+":X")),
-		key:    cfg.APIKey,
-		groups: groups,
+		api:    outbound.NewBasicAPI("Freshdesk", cfg.APIKey, "X", client),
+		groups: maps.Clone(cfg.GroupIDs),
 		tags:   append([]string(nil), cfg.Tags...),
-		client: client,
-	}, nil
-}
-
-// checkBaseURL accepts https, and plain http only on the loopback
-// interface, where a test server or a local proxy listens: the API key
-// must not cross a network in the clear.
-func checkBaseURL(s string) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%q is not an address such as https://acme.freshdesk.com", s)
 	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !loopback(u.Hostname()) {
-			return "", fmt.Errorf("%q must use https", s)
-		}
-	default:
-		return "", fmt.Errorf("%q is not an address such as https://acme.freshdesk.com", s)
-	}
-	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	c.api.Secrets.Hide("[API key]", cfg.APIKey)
+	return c, nil
 }
 
 var _ baton.Helpdesk = (*Client)(nil)

@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/mail"
-	"strconv"
 	"strings"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/internal/outbound"
 )
 
 // Freshdesk's numbers for a ticket's fields, as its API v2 documents them.
@@ -67,9 +66,9 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 		return "", &baton.SendError{Reason: "no ticket to create"}
 	}
 	r := ticketCreate{
-		Subject:     subject(t),
+		Subject:     t.Subject(),
 		Description: description(t),
-		Name:        truncate(clean(t.Customer.Name), maxName),
+		Name:        outbound.Truncate(outbound.OneLine(t.Customer.Name), maxName),
 		Priority:    priorities[t.Ticket.Priority],
 		Status:      statusOpen,
 		Source:      sourceChat,
@@ -79,8 +78,8 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 	if r.Priority == 0 {
 		r.Priority = priorities[baton.PriorityNormal]
 	}
-	switch email, phone := strings.TrimSpace(t.Customer.Email), strings.TrimSpace(t.Customer.Phone); {
-	case validEmail(email):
+	switch email, phone := t.RequesterEmail(), strings.TrimSpace(t.Customer.Phone); {
+	case email != "":
 		r.Email = email
 	case phone != "":
 		r.Phone = phone
@@ -104,7 +103,7 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 	var created struct {
 		ID json.Number `json:"id"`
 	}
-	if json.Unmarshal(answer, &created) != nil || !digits(created.ID.String()) {
+	if json.Unmarshal(answer, &created) != nil || !outbound.NumericID(created.ID.String()) {
 		// Not the API's answer: a proxy or a wrong base URL. The ticket
 		// may exist all the same, so trying again could make two.
 		return "", &baton.SendError{Reason: "Freshdesk answered without a ticket ID; check the base URL"}
@@ -117,7 +116,7 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 // resolution as status Resolved, which Freshdesk's automations and SLA
 // reports understand.
 func (c *Client) UpdateTicket(ctx context.Context, externalID string, u *baton.TicketUpdate) error {
-	if !digits(externalID) {
+	if !outbound.NumericID(externalID) {
 		return &baton.SendError{Reason: fmt.Sprintf("%q is not a Freshdesk ticket ID", externalID)}
 	}
 	if u == nil {
@@ -125,13 +124,10 @@ func (c *Client) UpdateTicket(ctx context.Context, externalID string, u *baton.T
 	}
 	switch u.Kind {
 	case baton.TicketAgentReplied:
-		who := strings.TrimSpace(u.Author)
-		if who == "" {
-			who = "An agent"
-		}
-		body := "<p><strong>" + text(who) + "</strong> answered the customer in Baton" + stamp(u.At)
-		if s := strings.TrimSpace(u.Text); s != "" {
-			body += ":</p>\n<p>" + text(cutBytes(s, maxDescription)) + "</p>"
+		who, did := u.Headline()
+		body := "<p><strong>" + text(who) + "</strong> " + did
+		if s := u.TextExcerpt(maxDescription); s != "" {
+			body += ":</p>\n<p>" + text(s) + "</p>"
 		} else {
 			body += ".</p>"
 		}
@@ -146,19 +142,3 @@ func (c *Client) UpdateTicket(ctx context.Context, externalID string, u *baton.T
 
 // maxName bounds a requester's name.
 const maxName = 255
-
-// validEmail reports whether s is a bare address Freshdesk will take: an
-// email it refuses would refuse the whole ticket, for good.
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndex(s, "@"):], ".")
-}
-
-// digits reports whether s is a ticket ID as Freshdesk numbers them.
-func digits(s string) bool {
-	if s == "" || len(s) > 20 {
-		return false
-	}
-	_, err := strconv.ParseUint(s, 10, 64)
-	return err == nil
-}

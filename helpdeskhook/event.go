@@ -7,13 +7,10 @@ import (
 	"github.com/batonhq/baton"
 )
 
-// Limits of what one event carries; a long conversation keeps its newest
-// messages, and transcript_omitted counts the others.
-const (
-	maxTranscript = 60 << 10 // bytes of message text, all together
-	maxMessage    = 4 << 10  // bytes of one message
-	maxSubject    = 150      // characters
-)
+// maxTranscript bounds the bytes of message text one event carries, all
+// together; a long conversation keeps its newest messages, and
+// transcript_omitted counts the others.
+const maxTranscript = 60 << 10
 
 // The events, as doc.go documents them. Every key is always present, so a
 // Zap or an n8n workflow can map it from the first sample.
@@ -83,19 +80,13 @@ func createdEvent(t *baton.HelpdeskTicket) createdPayload {
 		URL:        t.URL,
 	}
 	if p.Ticket.Subject == "" {
-		p.Ticket.Subject = subject(t)
+		p.Ticket.Subject = t.Subject()
 	}
-	entries := transcript(t)
-	// Keep the newest messages that fit.
-	kept, used := 0, 0
-	for i := len(entries) - 1; i >= 0; i-- {
-		if used += len(entries[i].Text); used > maxTranscript {
-			break
-		}
-		kept++
+	lines, omitted := t.TranscriptLines(maxTranscript, func(l baton.TranscriptLine) int { return len(l.Text) })
+	for _, l := range lines {
+		p.Transcript = append(p.Transcript, entryJSON{Author: string(l.Author), Name: l.Name, Text: l.Text, At: utc(l.At)})
 	}
-	p.TranscriptOmitted = len(entries) - kept
-	p.Transcript = append(p.Transcript, entries[len(entries)-kept:]...)
+	p.TranscriptOmitted = omitted
 	var b strings.Builder
 	for _, e := range p.Transcript {
 		if e.At != nil {
@@ -150,54 +141,4 @@ func utc(t time.Time) *time.Time {
 	}
 	t = t.UTC()
 	return &t
-}
-
-// subject is the summary's first line, else a subject naming the customer.
-func subject(t *baton.HelpdeskTicket) string {
-	s, _, _ := strings.Cut(strings.TrimSpace(t.Summary), "\n")
-	if s = strings.TrimSpace(s); s == "" {
-		s = "Conversation with " + customerName(t.Customer)
-	}
-	return truncate(s, maxSubject)
-}
-
-func customerName(c baton.Contact) string {
-	if n := clean(c.Name); n != "" {
-		return n
-	}
-	return "Customer"
-}
-
-// transcript is what the customer saw, oldest first. Private entries are
-// left out even if the caller passed them, and so are entries with no
-// text (a tapped button that sent only a payload).
-func transcript(t *baton.HelpdeskTicket) []entryJSON {
-	var entries []entryJSON
-	for _, m := range t.Transcript {
-		text := strings.TrimSpace(strings.ReplaceAll(m.Text, "\r\n", "\n"))
-		if m.Private || text == "" {
-			continue
-		}
-		e := entryJSON{Author: string(m.Author), Text: cutBytes(text, maxMessage), At: utc(m.CreatedAt)}
-		switch m.Author {
-		case baton.AuthorCustomer:
-			e.Name = customerName(t.Customer)
-		case baton.AuthorBot:
-			e.Name = "Bot"
-		case baton.AuthorAgent:
-			e.Name = "Agent"
-		default:
-			e.Author, e.Name = string(baton.AuthorSystem), "System"
-		}
-		entries = append(entries, e)
-	}
-	return entries
-}
-
-// cutBytes cuts s to at most n bytes at a character boundary, marking the cut.
-func cutBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n-len("…")], "") + "…"
 }

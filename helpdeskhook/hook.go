@@ -1,20 +1,18 @@
 package helpdeskhook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/internal/outbound"
 	"github.com/batonhq/baton/signature"
 )
 
@@ -23,8 +21,6 @@ const (
 	maxAnswer = 1 << 20
 	// defaultTimeout bounds a request when New makes the client.
 	defaultTimeout = 30 * time.Second
-	// maxReason bounds the receiver's own words in a SendError.
-	maxReason = 300
 	// maxExternalID bounds an ID taken from a reply.
 	maxExternalID = 255
 )
@@ -51,10 +47,11 @@ type Hook struct {
 	// when nil.
 	Now func() time.Time
 
-	url     string
-	secret  string
-	headers http.Header
-	client  *http.Client
+	url    string
+	secret string
+	// api sends the configured headers, and hides them, the secret and
+	// the URL in errors.
+	api outbound.API
 }
 
 // reserved headers are Baton's own; a configured header may not replace them.
@@ -73,8 +70,8 @@ func New(cfg Config, client *http.Client) (*Hook, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("helpdeskhook: the URL is missing")
 	}
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	u, ok := outbound.HTTPURL(cfg.URL)
+	if !ok {
 		// The URL may hold a token: do not repeat it.
 		return nil, errors.New("helpdeskhook: the URL must be an absolute http or https URL, such as https://hooks.zapier.com/hooks/catch/…")
 	}
@@ -84,7 +81,8 @@ func New(cfg Config, client *http.Client) (*Hook, error) {
 	if u.Fragment != "" {
 		return nil, errors.New("helpdeskhook: the URL must not have a #fragment")
 	}
-	h := &Hook{url: u.String(), secret: cfg.Secret, headers: http.Header{}, client: client}
+	h := &Hook{url: u.String(), secret: cfg.Secret,
+		api: outbound.API{Name: "the helpdesk hook", Client: client, MaxAnswer: maxAnswer, Header: http.Header{}}}
 	for k, v := range cfg.Headers {
 		if !validHeaderName(k) {
 			return nil, fmt.Errorf("helpdeskhook: headers: %q is not a valid header name", k)
@@ -95,12 +93,20 @@ func New(cfg Config, client *http.Client) (*Hook, error) {
 		if k = http.CanonicalHeaderKey(k); reserved[k] {
 			return nil, fmt.Errorf("helpdeskhook: headers: %s is set by Baton", k)
 		}
-		h.headers.Set(k, v)
+		h.api.Header.Set(k, v)
 	}
-	if h.client == nil {
-		h.client = &http.Client{
-			Timeout:       defaultTimeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	h.api.Header.Set("Accept", "application/json")
+	if h.api.Client == nil {
+		h.api.Client = outbound.NewClient(defaultTimeout)
+	}
+	h.api.Secrets.Hide("[hook URL]", h.url)
+	if p := u.EscapedPath(); len(p) >= 8 {
+		h.api.Secrets.Hide("[hook URL]", p) // Zapier's path is the secret
+	}
+	h.api.Secrets.Hide("[secret]", h.secret)
+	for _, v := range cfg.Headers {
+		if len(v) >= 8 { // a short value ("yes") is no secret, and too common to replace
+			h.api.Secrets.Hide("[header]", v)
 		}
 	}
 	return h, nil
@@ -159,61 +165,39 @@ func (h *Hook) UpdateTicket(ctx context.Context, externalID string, u *baton.Tic
 // post sends one event and returns the reply of a 2xx; anything else is
 // a *baton.SendError saying whether the outbox may try again.
 func (h *Hook) post(ctx context.Context, event any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // a customer's "<" stays readable in the Zap
-	if err := enc.Encode(event); err != nil {
+	body, err := outbound.EncodeJSON(event) // a customer's "<" stays readable in the Zap
+	if err != nil {
 		return nil, &baton.SendError{Reason: "cannot encode the event: " + err.Error()}
 	}
-	body := buf.Bytes()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(body))
+	req, err := h.api.NewRequest(ctx, http.MethodPost, h.url, body)
 	if err != nil {
-		return nil, &baton.SendError{Reason: "cannot build the request"}
+		return nil, err
 	}
-	req.Header = h.headers.Clone()
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "Baton")
 	if h.secret != "" {
 		req.Header.Set(signature.Header, signature.Sign(h.secret, body, h.now()))
 	}
-	resp, err := h.client.Do(req)
+	ans, err := h.api.Send(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // url.Error repeats the URL, which may be a secret
-		}
-		return nil, &baton.SendError{Retry: true, Reason: h.redact("the helpdesk hook did not answer: " + err.Error())}
+		return nil, err
 	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if resp.StatusCode/100 == 2 {
-		if err != nil {
-			answer = nil // a cut-off reply names no ID; the event arrived
-		}
-		return answer, nil
+	if !ans.OK() {
+		return nil, h.refusal(ans)
 	}
-	return nil, h.refusal(resp, answer)
+	if ans.Err != nil {
+		return nil, nil // a cut-off reply names no ID; the event arrived
+	}
+	return ans.Body, nil
 }
 
 // refusal classifies a non-2xx reply: 429, 408 and 5xx say "later";
 // anything else (a deleted Zap, an inactive n8n workflow, a refused
 // signature) does not change by sending the same event again.
-func (h *Hook) refusal(resp *http.Response, answer []byte) *baton.SendError {
-	code := resp.StatusCode
-	retry := code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
-	se := &baton.SendError{Retry: retry}
-	if retry {
-		se.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), h.now())
+func (h *Hook) refusal(ans *outbound.Answer) *baton.SendError {
+	msg := replyMessage(ans.Body)
+	if msg == "" && ans.Code/100 == 3 {
+		msg = "the hook moved; check its URL"
 	}
-	se.Reason = fmt.Sprintf("the helpdesk hook answered %d %s", code, http.StatusText(code))
-	if msg := replyMessage(answer); msg != "" {
-		se.Reason += ": " + truncate(msg, maxReason)
-	} else if code/100 == 3 {
-		se.Reason += ": the hook moved; check its URL"
-	}
-	se.Reason = h.redact(se.Reason)
-	return se
+	return h.api.Refusal(ans, outbound.Retryable(ans.Code), msg, h.now)
 }
 
 // replyMessage reads an error reply: {"error": "…"}, {"message": "…"},
@@ -225,11 +209,7 @@ func replyMessage(answer []byte) string {
 		Errors  []string        `json:"errors"`
 	}
 	if json.Unmarshal(answer, &e) != nil {
-		s := clean(string(answer))
-		if strings.HasPrefix(s, "<") { // an HTML error page says nothing useful
-			return ""
-		}
-		return s
+		return outbound.PlainMessage(answer)
 	}
 	var parts []string
 	var s string
@@ -240,7 +220,7 @@ func replyMessage(answer []byte) string {
 		parts = append(parts, e.Message)
 	}
 	parts = append(parts, e.Errors...)
-	return clean(strings.Join(parts, "; "))
+	return outbound.OneLine(strings.Join(parts, "; "))
 }
 
 // externalID takes the receiver's ID of the ticket from its reply, else
@@ -282,57 +262,6 @@ func idValue(raw json.RawMessage) string {
 		}
 	}
 	return ""
-}
-
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return time.Duration(min(max(s, 0), 86400)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// redact keeps the secret, the configured header values and the URL out
-// of anything returned, whatever a reply may echo.
-func (h *Hook) redact(s string) string {
-	s = strings.ReplaceAll(s, h.url, "[hook URL]")
-	if u, err := url.Parse(h.url); err == nil && len(u.EscapedPath()) >= 8 {
-		s = strings.ReplaceAll(s, u.EscapedPath(), "[hook URL]") // Zapier's path is the secret
-	}
-	if h.secret != "" {
-		s = strings.ReplaceAll(s, h.secret, "[secret]")
-	}
-	for _, vs := range h.headers {
-		for _, v := range vs {
-			if len(v) >= 8 { // a short value ("yes") is no secret, and too common to replace
-				s = strings.ReplaceAll(s, v, "[header]")
-			}
-		}
-	}
-	return s
-}
-
-// clean makes text fit for one line of a log.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "")
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r < ' ' || r == 0x7f || r == ' '
-	}), " ")
-}
-
-// truncate cuts s to at most n runes, marking the cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
 }
 
 var _ baton.Helpdesk = (*Hook)(nil)

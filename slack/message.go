@@ -2,25 +2,19 @@ package slack
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/batonhq/baton"
 )
 
-// Caps on what an alert shows, in characters: Slack's own limits (a header
-// holds 150, a button's URL 3000, a section 3000 and a field 2000), and
-// shorter ones so that an alert reads at a glance. Text is capped before
-// it is escaped, and escaping at most quintuples it ("&" is "&amp;"), so
-// a capped text stays within Slack's limits.
+// Caps on what an alert shows, in characters, within Slack's own limits (a
+// button's URL holds 3000, a section 3000 and a field 2000; the alert's
+// title and fields are capped shorter by baton.Alert). Text is capped
+// before it is escaped, and escaping at most quintuples it ("&" is
+// "&amp;"), so a capped text stays within Slack's limits.
 const (
-	maxTitle    = 150
-	maxCustomer = 100
-	maxField    = 300
-	maxText     = 500 // the customer's message, and the summary
-	maxURL      = 3000
+	maxText = 500 // the customer's message, and the summary
+	maxURL  = 3000
 )
 
 // The incoming webhook's payload, as Slack documents it: "text" is what
@@ -55,34 +49,29 @@ type button struct {
 // mention @channel or hide a link behind other words; plain_text fields
 // hold only Baton's words and the configured department.
 func compose(a *baton.Alert) message {
-	who := customerName(a.Customer)
-	fallback := title(a) + " — " + who
-	if ch := channelLabel(a.Channel); ch != "" {
+	fallback := a.Title() + " — " + a.CustomerName()
+	if ch := a.ChannelName(); ch != "" {
 		fallback += " on " + ch
 	}
 	m := message{Text: escape(fallback)}
 
-	head := headline(a.Priority)
-	if d := oneLine(a.Department); d != "" {
-		head += " · " + d
+	m.Blocks = append(m.Blocks, block{Type: "header", Text: &text{Type: "plain_text", Text: a.Headline()}})
+
+	var fields []text
+	for _, f := range a.Facts() {
+		if f.Label != "Department" { // the header names it
+			fields = append(fields, field(f.Label, f.Value))
+		}
 	}
-	m.Blocks = append(m.Blocks, block{Type: "header", Text: &text{Type: "plain_text", Text: capRunes(head, maxTitle)}})
+	m.Blocks = append(m.Blocks, block{Type: "section", Fields: fields})
 
-	m.Blocks = append(m.Blocks, block{Type: "section", Fields: []text{
-		field("Customer", who),
-		field("Channel", orDash(channelLabel(a.Channel))),
-		field("Trigger", orDash(triggerLabel(a.Trigger))),
-		field("Priority", orDash(priorityLabel(a.Priority))),
-		field("Reason", orDash(capRunes(oneLine(a.Reason), maxField))),
-	}})
-
-	if t := capRunes(multiLine(a.Text), maxText); t != "" {
+	if t := a.MessageExcerpt(maxText); t != "" {
 		m.Blocks = append(m.Blocks, section("*The customer wrote*\n"+quote(escape(t))))
 	}
-	if s := capRunes(multiLine(a.Summary), maxText); s != "" {
+	if s := a.SummaryExcerpt(maxText); s != "" {
 		m.Blocks = append(m.Blocks, section("*Summary*\n"+escape(s)))
 	}
-	if u := linkURL(a.URL); u != "" {
+	if u := a.Link(); u != "" && len(u) <= maxURL {
 		// A link button still sends Slack's app an interaction; an app
 		// without an interactivity URL shows a warning sign after the
 		// click, but the link opens.
@@ -119,7 +108,7 @@ func quote(escaped string) string {
 // reader's time zone: Slack's date formatting, with UTC for old clients.
 func contextLine(a *baton.Alert) string {
 	var parts []string
-	if id := oneLine(a.ConversationID); id != "" {
+	if id := a.ConversationRef(); id != "" {
 		parts = append(parts, "Conversation "+escape(id))
 	}
 	if !a.At.IsZero() {
@@ -134,163 +123,3 @@ func contextLine(a *baton.Alert) string {
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func escape(s string) string { return slackEscaper.Replace(s) }
-
-// linkURL is u if it is an http(s) URL a Slack button takes, else "".
-func linkURL(u string) string {
-	u = strings.TrimSpace(u)
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || len(u) > maxURL {
-		return ""
-	}
-	return u
-}
-
-// What an alert says, the same way in every notifier.
-
-// title is the alert in one line: its priority and why, like "Urgent: the
-// customer asked for a person".
-func title(a *baton.Alert) string {
-	why := oneLine(a.Reason)
-	if why == "" {
-		why = first(triggerLabel(a.Trigger), "a customer needs a person")
-	}
-	return capRunes(priorityWord(a.Priority)+": "+why, maxTitle)
-}
-
-// priorityWord starts a title.
-func priorityWord(p baton.Priority) string {
-	switch p {
-	case baton.PriorityUrgent:
-		return "Urgent"
-	case baton.PriorityHigh:
-		return "High priority"
-	case baton.PriorityNormal:
-		return "Normal priority"
-	case baton.PriorityLow:
-		return "Low priority"
-	}
-	return "Handoff"
-}
-
-// headline heads the message.
-func headline(p baton.Priority) string {
-	switch p {
-	case baton.PriorityUrgent:
-		return "Urgent handoff"
-	case baton.PriorityHigh:
-		return "High-priority handoff"
-	}
-	return "Handoff"
-}
-
-func priorityLabel(p baton.Priority) string {
-	switch p {
-	case baton.PriorityUrgent:
-		return "Urgent"
-	case baton.PriorityHigh:
-		return "High"
-	case baton.PriorityNormal:
-		return "Normal"
-	case baton.PriorityLow:
-		return "Low"
-	}
-	return oneLine(string(p))
-}
-
-func channelLabel(c baton.Channel) string {
-	switch c {
-	case baton.ChannelWhatsApp:
-		return "WhatsApp"
-	case baton.ChannelMessenger:
-		return "Messenger"
-	case baton.ChannelTelegram:
-		return "Telegram"
-	case baton.ChannelWeb:
-		return "Web chat"
-	case baton.ChannelAPI:
-		return "API"
-	}
-	return oneLine(string(c))
-}
-
-func triggerLabel(t baton.Trigger) string {
-	switch t {
-	case baton.TriggerText:
-		return "Asked for a person"
-	case baton.TriggerUnknown:
-		return "Bot did not understand"
-	case baton.TriggerFeedback:
-		return "Answer did not help"
-	case baton.TriggerSensitiveIntent:
-		return "Sensitive topic"
-	case baton.TriggerFrustration:
-		return "Customer is frustrated"
-	case baton.TriggerBotFailure:
-		return "Bot failed"
-	case baton.TriggerBot:
-		return "Bot handed off"
-	case baton.TriggerAgent:
-		return "Agent joined"
-	}
-	return oneLine(string(t))
-}
-
-// customerName is who the agent is told about: the name, else the email,
-// else the phone number.
-func customerName(c baton.Contact) string {
-	return capRunes(first(oneLine(c.Name), oneLine(c.Email), oneLine(c.Phone), "a customer"), maxCustomer)
-}
-
-// oneLine is s on one line: valid UTF-8, control characters (line breaks
-// among them) and runs of spaces made one space.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, ""))
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// multiLine is s with its line breaks as "\n", other control characters
-// dropped, and no blank lines at either end.
-func multiLine(s string) string {
-	s = strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\r\n", "\n")
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\r':
-			return '\n'
-		case r == '\t':
-			return ' '
-		case r != '\n' && unicode.IsControl(r):
-			return -1
-		}
-		return r
-	}, s)
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
-	}
-	return strings.Trim(strings.Join(lines, "\n"), "\n")
-}
-
-// capRunes cuts s to limit characters, the last an ellipsis when cut.
-func capRunes(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimRightFunc(string(r[:limit-1]), unicode.IsSpace) + "…"
-}
-
-func first(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
-}
-
-func orDash(s string) string { return first(s, "—") }

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/internal/outbound"
 )
 
 // token is the secret part of the test webhook's URL: no error may show it.
@@ -302,32 +303,6 @@ func TestNotifyEmptyAlert(t *testing.T) {
 	}
 }
 
-func TestTitleAndCustomer(t *testing.T) {
-	tests := []struct {
-		a                   baton.Alert
-		title, head, person string
-	}{
-		{baton.Alert{Priority: baton.PriorityUrgent, Reason: "refund dispute", Customer: baton.Contact{Name: " Anna\r\nCohen "}},
-			"Urgent: refund dispute", "Urgent handoff", "Anna Cohen"},
-		{baton.Alert{Priority: baton.PriorityHigh, Trigger: baton.TriggerFrustration, Customer: baton.Contact{Email: "anna@example.com", Phone: "+31"}},
-			"High priority: Customer is frustrated", "High-priority handoff", "anna@example.com"},
-		{baton.Alert{Priority: baton.PriorityNormal, Reason: "x", Customer: baton.Contact{Phone: "+31612345678"}},
-			"Normal priority: x", "Handoff", "+31612345678"},
-		{baton.Alert{Priority: baton.PriorityLow, Reason: "x"}, "Low priority: x", "Handoff", "a customer"},
-	}
-	for _, tt := range tests {
-		if got := title(&tt.a); got != tt.title {
-			t.Errorf("title %q, want %q", got, tt.title)
-		}
-		if got := headline(tt.a.Priority); got != tt.head {
-			t.Errorf("headline %q, want %q", got, tt.head)
-		}
-		if got := customerName(tt.a.Customer); got != tt.person {
-			t.Errorf("customer %q, want %q", got, tt.person)
-		}
-	}
-}
-
 func TestNotifyAnswers(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	answer := func(status int, retryAfter, body string) func(http.ResponseWriter) {
@@ -392,7 +367,7 @@ func TestNotifyAnswers(t *testing.T) {
 					t.Errorf("reason %q lacks %q", se.Reason, s)
 				}
 			}
-			if n := utf8.RuneCountInString(se.Reason); n > maxReason+100 {
+			if n := utf8.RuneCountInString(se.Reason); n > outbound.MaxReason+100 {
 				t.Errorf("reason of %d characters", n)
 			}
 			if strings.Contains(err.Error(), token) {
@@ -509,27 +484,6 @@ func TestNew(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), token) {
 			t.Errorf("%s: error %q shows the token", name, err)
-		}
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	tests := map[string]time.Duration{
-		"":                              0,
-		"120":                           2 * time.Minute,
-		" 7 ":                           7 * time.Second,
-		"0":                             0,
-		"-5":                            0,
-		"soon":                          0,
-		"99999999999999":                maxRetryAfter,
-		"Thu, 01 Jan 2026 12:00:45 GMT": 45 * time.Second,
-		"Thu, 01 Jan 2026 11:00:00 GMT": 0,
-		"Sat, 10 Jan 2026 12:00:00 GMT": maxRetryAfter,
-	}
-	for v, want := range tests {
-		if got := retryAfter(v, now); got != want {
-			t.Errorf("retryAfter(%q) = %v, want %v", v, got, want)
 		}
 	}
 }

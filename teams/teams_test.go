@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/internal/outbound"
 )
 
 // sig is the secret signature of the test webhook's URL: no error may
@@ -353,7 +354,7 @@ func TestNotifyAnswers(t *testing.T) {
 					t.Errorf("reason %q lacks %q", se.Reason, s)
 				}
 			}
-			if n := utf8.RuneCountInString(se.Reason); n > maxReason+100 {
+			if n := utf8.RuneCountInString(se.Reason); n > outbound.MaxReason+100 {
 				t.Errorf("reason of %d characters", n)
 			}
 			if strings.Contains(err.Error(), sig) {
@@ -472,25 +473,6 @@ func TestNew(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), sig) {
 			t.Errorf("%s: error %q shows the signature", name, err)
-		}
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	tests := map[string]time.Duration{
-		"":                              0,
-		"120":                           2 * time.Minute,
-		"0":                             0,
-		"-5":                            0,
-		"soon":                          0,
-		"99999999999999":                maxRetryAfter,
-		"Thu, 01 Jan 2026 12:00:45 GMT": 45 * time.Second,
-		"Thu, 01 Jan 2026 11:00:00 GMT": 0,
-	}
-	for v, want := range tests {
-		if got := retryAfter(v, now); got != want {
-			t.Errorf("retryAfter(%q) = %v, want %v", v, got, want)
 		}
 	}
 }

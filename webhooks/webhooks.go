@@ -5,17 +5,15 @@ package webhooks
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/internal/outbound"
 	"github.com/batonhq/baton/signature"
 )
 
@@ -38,7 +36,7 @@ type Poster struct {
 // redirects, so a subscription cannot be bounced elsewhere).
 func New(client *http.Client) *Poster {
 	if client == nil {
-		client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		client = outbound.NewClient(0)
 	}
 	return &Poster{client: client, now: time.Now}
 }
@@ -78,37 +76,22 @@ func (p *Poster) Post(ctx context.Context, s *baton.Subscription, d *baton.HookD
 	if t := strings.TrimSpace(strings.ToValidUTF8(string(msg), "")); t != "" {
 		reason += ": " + t
 	}
-	return resp.StatusCode, &baton.SendError{Retry: true, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), p.now()),
+	return resp.StatusCode, &baton.SendError{Retry: true, RetryAfter: outbound.RetryAfter(resp.Header.Get("Retry-After"), p.now(), maxRetryAfter),
 		Reason: reason}
 }
 
 // describe says why a request failed without repeating its URL, which may
 // carry a token of the receiver's.
 func describe(err error) string {
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err
-	}
-	var nerr net.Error
-	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &nerr) && nerr.Timeout():
+	switch c := outbound.Cause(err); c {
+	case outbound.TimedOut:
 		return "the receiver did not answer in time"
-	case errors.Is(err, context.Canceled):
+	case outbound.Canceled:
 		return "the request was cancelled"
+	default:
+		return "could not reach the receiver: " + c
 	}
-	return "could not reach the receiver: " + err.Error()
 }
 
 // maxRetryAfter bounds how long a receiver may ask Baton to wait.
 const maxRetryAfter = 6 * time.Hour
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	var d time.Duration
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-		d = time.Duration(min(n, int(maxRetryAfter/time.Second))) * time.Second
-	} else if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		d = t.Sub(now)
-	}
-	return min(d, maxRetryAfter)
-}

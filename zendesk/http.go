@@ -1,86 +1,32 @@
 package zendesk
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/internal/outbound"
 )
-
-// maxReason bounds the API's own words in a SendError.
-const maxReason = 300
 
 // do sends one request and returns the answer of a 2xx; anything else is
 // a *baton.SendError saying whether the outbox may try again.
 func (c *Client) do(ctx context.Context, method, path string, body any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // keeps "<" readable; JSON does not need it escaped
-	if err := enc.Encode(body); err != nil {
-		return nil, &baton.SendError{Reason: "cannot encode the request: " + err.Error()}
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, &buf)
-	if err != nil {
-		return nil, &baton.SendError{Reason: "cannot build the request: " + c.redact(err.Error())}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "Baton")
-	req.Header.Set("Authorization", c.auth)
-	resp, err := c.client.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // the URL is known; keep the cause
-		}
-		return nil, &baton.SendError{Retry: true, Reason: "Zendesk did not answer: " + c.redact(err.Error())}
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil && resp.StatusCode/100 == 2 {
-		return nil, &baton.SendError{Retry: true, Reason: "Zendesk's answer was cut off: " + c.redact(err.Error())}
-	}
-	if resp.StatusCode/100 == 2 {
-		return answer, nil
-	}
-	return nil, c.refusal(resp, answer)
+	return c.api.Call(ctx, method, c.base+path, body, c.refusal)
 }
 
 // refusal classifies a non-2xx answer. Zendesk asks to wait with 429 and
 // Retry-After; 409 is its answer to two writes of one ticket at once, which
 // passes; 5xx and 408 are its own trouble. Any other answer will not change
 // by sending the same request again.
-func (c *Client) refusal(resp *http.Response, answer []byte) *baton.SendError {
-	code := resp.StatusCode
-	retry := code == http.StatusRequestTimeout || code == http.StatusConflict ||
-		code == http.StatusTooManyRequests || code >= 500
-	se := &baton.SendError{Retry: retry}
-	if retry {
-		now := time.Now
-		if c.Now != nil {
-			now = c.Now
-		}
-		se.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), now())
+func (c *Client) refusal(ans *outbound.Answer) *baton.SendError {
+	msg := apiMessage(ans.Body)
+	if msg == "" && ans.Code/100 == 3 {
+		msg = "the API moved; check the subdomain or base URL"
 	}
-	se.Reason = fmt.Sprintf("Zendesk answered %d %s", code, http.StatusText(code))
-	if msg := apiMessage(answer); msg != "" {
-		se.Reason += ": " + truncate(msg, maxReason)
-	} else if code/100 == 3 {
-		se.Reason += ": the API moved; check the subdomain or base URL"
-	}
-	se.Reason = c.redact(se.Reason)
-	return se
+	return c.api.Refusal(ans, outbound.Retryable(ans.Code) || ans.Code == http.StatusConflict, msg, c.Now)
 }
 
 // apiMessage reads Zendesk's error body: {"error": "RecordInvalid",
@@ -94,11 +40,7 @@ func apiMessage(answer []byte) string {
 		Details     map[string]json.RawMessage `json:"details"`
 	}
 	if json.Unmarshal(answer, &e) != nil {
-		s := clean(string(answer))
-		if strings.HasPrefix(s, "<") { // an HTML error page says nothing useful
-			return ""
-		}
-		return s
+		return outbound.PlainMessage(answer)
 	}
 	var parts []string
 	var s string
@@ -123,7 +65,7 @@ func apiMessage(answer []byte) string {
 			}
 		}
 	}
-	return clean(strings.Join(parts, ": "))
+	return outbound.OneLine(strings.Join(parts, ": "))
 }
 
 func appendNonEmpty(parts []string, ss ...string) []string {
@@ -133,42 +75,4 @@ func appendNonEmpty(parts []string, ss ...string) []string {
 		}
 	}
 	return parts
-}
-
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		return time.Duration(min(max(s, 0), 86400)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// redact keeps the API token out of anything returned, whatever an answer
-// may echo.
-func (c *Client) redact(s string) string {
-	s = strings.ReplaceAll(s, c.token, "[API token]")
-	return strings.ReplaceAll(s, strings.TrimPrefix(c.auth, "Basic "), "[credentials]")
-}
-
-// clean makes text fit for one line of a log.
-func clean(s string) string {
-	s = strings.ToValidUTF8(s, "")
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r < ' ' || r == 0x7f || r == ' '
-	}), " ")
-}
-
-// truncate cuts s to at most n runes, marking the cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
 }

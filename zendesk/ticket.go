@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/mail"
-	"strconv"
-	"strings"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/internal/outbound"
 )
 
 // The Tickets API's requests, as Zendesk documents POST
@@ -63,7 +61,7 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 		return "", &baton.SendError{Reason: "no ticket to create"}
 	}
 	f := ticketFields{
-		Subject:    subject(t),
+		Subject:    t.Subject(),
 		Comment:    &comment{Body: description(t), Public: false},
 		Priority:   priorities[t.Ticket.Priority],
 		GroupID:    c.groups[t.Ticket.Department],
@@ -73,8 +71,8 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 	if f.Priority == "" {
 		f.Priority = "normal"
 	}
-	if email := strings.TrimSpace(t.Customer.Email); validEmail(email) {
-		name := truncate(clean(t.Customer.Name), maxName)
+	if email := t.RequesterEmail(); email != "" {
+		name := outbound.Truncate(outbound.OneLine(t.Customer.Name), maxName)
 		if name == "" {
 			name = email // Zendesk needs a name for a user it creates
 		}
@@ -89,7 +87,7 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 			ID json.Number `json:"id"`
 		} `json:"ticket"`
 	}
-	if json.Unmarshal(answer, &created) != nil || !digits(created.Ticket.ID.String()) {
+	if json.Unmarshal(answer, &created) != nil || !outbound.NumericID(created.Ticket.ID.String()) {
 		// Not the Tickets API's answer: a proxy or a wrong base URL. The
 		// ticket may exist all the same, so trying again could make two.
 		return "", &baton.SendError{Reason: "Zendesk answered without a ticket ID; check the base URL"}
@@ -101,29 +99,26 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 // an internal note (the customer already has it, from Baton), a
 // resolution as "solved" with a note saying so.
 func (c *Client) UpdateTicket(ctx context.Context, externalID string, u *baton.TicketUpdate) error {
-	if !digits(externalID) {
+	if !outbound.NumericID(externalID) {
 		return &baton.SendError{Reason: fmt.Sprintf("%q is not a Zendesk ticket ID", externalID)}
 	}
 	if u == nil {
 		return &baton.SendError{Reason: "no update to send"}
 	}
 	var f ticketFields
-	text := strings.TrimSpace(u.Text)
+	who, did := u.Headline()
+	text := u.TextExcerpt(maxDescription)
 	switch u.Kind {
 	case baton.TicketAgentReplied:
-		who := strings.TrimSpace(u.Author)
-		if who == "" {
-			who = "An agent"
-		}
-		body := who + " answered the customer in Baton" + stamp(u.At)
+		body := who + " " + did
 		if text != "" {
-			body += ":\n\n" + cutBytes(text, maxDescription)
+			body += ":\n\n" + text
 		}
 		f.Comment = &comment{Body: body}
 	case baton.TicketResolved:
-		body := "The conversation was resolved in Baton" + stamp(u.At) + "."
+		body := who + " " + did + "."
 		if text != "" {
-			body += "\n\n" + cutBytes(text, maxDescription)
+			body += "\n\n" + text
 		}
 		f.Status = "solved"
 		f.Comment = &comment{Body: body}
@@ -136,20 +131,3 @@ func (c *Client) UpdateTicket(ctx context.Context, externalID string, u *baton.T
 
 // maxName bounds a requester's name.
 const maxName = 255
-
-// validEmail reports whether s is a bare address Zendesk will take: an
-// email it refuses would refuse the whole ticket, for good.
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndex(s, "@"):], ".")
-}
-
-// digits reports whether s is a non-empty string of ASCII digits, as
-// Zendesk's ticket IDs are.
-func digits(s string) bool {
-	if s == "" || len(s) > 20 {
-		return false
-	}
-	_, err := strconv.ParseUint(s, 10, 64)
-	return err == nil
-}

@@ -3,24 +3,16 @@
 package zendesk
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
+	"maps"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/batonhq/baton"
-)
-
-const (
-	// maxAnswer bounds what is read of an API response.
-	maxAnswer = 1 << 20
-	// defaultTimeout bounds a request when New makes the client.
-	defaultTimeout = 30 * time.Second
+	"github.com/batonhq/baton/internal/outbound"
 )
 
 // Config is a Zendesk Support account in Baton's config.
@@ -49,12 +41,10 @@ type Client struct {
 	// Now reads the clock for Retry-After dates; time.Now when nil.
 	Now func() time.Time
 
-	base   string // scheme://host[/path], no trailing slash
-	auth   string // the Authorization header
-	token  string
+	base   string        // scheme://host[/path], no trailing slash
+	api    *outbound.API // with the credentials, kept out of errors
 	groups map[string]int64
 	tags   []string
-	client *http.Client
 }
 
 var subdomainRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -72,7 +62,7 @@ func New(cfg Config, client *http.Client) (*Client, error) {
 		}
 		base = "https://" + cfg.Subdomain + ".zendesk.com"
 	case cfg.BaseURL != "":
-		b, err := checkBaseURL(cfg.BaseURL)
+		b, err := outbound.BaseURL(cfg.BaseURL, "https://acme.zendesk.com")
 		if err != nil {
 			return nil, fmt.Errorf("zendesk: base URL: %w", err)
 		}
@@ -88,12 +78,10 @@ func New(cfg Config, client *http.Client) (*Client, error) {
 	if len(cfg.APIToken) < 8 || strings.ContainsAny(cfg.APIToken, " \t\r\n") {
 		return nil, errors.New("zendesk: the API token is missing or malformed")
 	}
-	groups := make(map[string]int64, len(cfg.GroupIDs))
 	for dept, id := range cfg.GroupIDs {
 		if id <= 0 {
 			return nil, fmt.Errorf("zendesk: group IDs: department %q needs a positive Zendesk group ID, not %d", dept, id)
 		}
-		groups[dept] = id
 	}
 	for _, tag := range cfg.Tags {
 		// Zendesk splits a tag at spaces and commas into several.
@@ -101,50 +89,14 @@ func New(cfg Config, client *http.Client) (*Client, error) {
 			return nil, fmt.Errorf("zendesk: tags: %q is not a tag: one word, no spaces or commas", tag)
 		}
 	}
-	if client == nil {
-		client = &http.Client{
-			Timeout: defaultTimeout,
-			// An address that moved is a configuration error, not a
-			// reason to send the credentials (or a POST turned GET) on.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-	}
-	return &Client{
+	c := &Client{
 		base:   base,
-		auth:   "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.Email+"/token:"+cfg.APIToken)),
-		token:  cfg.APIToken,
-		groups: groups,
+		api:    outbound.NewBasicAPI("Zendesk", cfg.Email+"/token", cfg.APIToken, client),
+		groups: maps.Clone(cfg.GroupIDs),
 		tags:   append([]string(nil), cfg.Tags...),
-		client: client,
-	}, nil
-}
-
-// checkBaseURL accepts https, and plain http only on the loopback
-// interface, where a test server or a local proxy listens: the API token
-// must not cross a network in the clear.
-func checkBaseURL(s string) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%q is not an address such as https://acme.zendesk.com", s)
 	}
-	switch u.Scheme {
-	case "https":
-	case "http":
-		if !loopback(u.Hostname()) {
-			return "", fmt.Errorf("%q must use https", s)
-		}
-	default:
-		return "", fmt.Errorf("%q is not an address such as https://acme.zendesk.com", s)
-	}
-	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	c.api.Secrets.Hide("[API token]", cfg.APIToken)
+	return c, nil
 }
 
 var _ baton.Helpdesk = (*Client)(nil)
