@@ -242,7 +242,7 @@ func (d *Detector) decide(m message, payload string, recent []baton.Message) *ba
 			return &baton.HandoffRequest{Trigger: baton.TriggerText, Reason: "the customer said the bot is not helping " + quote(h.p.text)}
 		}
 		if h := m.hits.best[kindUrgent]; h.p != nil {
-			return &baton.HandoffRequest{Trigger: baton.TriggerText, Reason: "urgent " + quote(h.p.text)}
+			return &baton.HandoffRequest{Trigger: baton.TriggerText, Reason: "the customer said it is urgent " + quote(h.p.text)}
 		}
 	}
 	if d.threshold >= 0 {

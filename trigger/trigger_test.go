@@ -199,7 +199,7 @@ func TestUrgent(t *testing.T) {
 	for _, l := range languages {
 		t.Run(l.locale, func(t *testing.T) {
 			for _, text := range l.urgent {
-				want(t, d.Detect(conv(l.locale), text, "", nil), text, baton.TriggerText, baton.PriorityUrgent, "urgent (“")
+				want(t, d.Detect(conv(l.locale), text, "", nil), text, baton.TriggerText, baton.PriorityUrgent, "the customer said it is urgent (“")
 			}
 		})
 	}
@@ -371,7 +371,7 @@ func TestPrecedence(t *testing.T) {
 		{"this isn't helping, get me an agent", nil, baton.TriggerText, "", "the customer asked for a person (“agent”)"},
 		{"agent, this is urgent", nil, baton.TriggerText, baton.PriorityUrgent, "the customer asked for a person"},
 		{"you don't get it, it's an emergency", nil, baton.TriggerText, baton.PriorityUrgent, "the customer said the bot is not helping"},
-		{"URGENT!!! THIS IS RIDICULOUS AND USELESS", nil, baton.TriggerText, baton.PriorityUrgent, "urgent (“urgent”)"},
+		{"URGENT!!! THIS IS RIDICULOUS AND USELESS", nil, baton.TriggerText, baton.PriorityUrgent, "the customer said it is urgent (“urgent”)"},
 		// An urgent word earlier in the conversation makes any handoff urgent.
 		{"agent please", []baton.Message{customer("my card was used for fraud"), bot("…")},
 			baton.TriggerText, baton.PriorityUrgent, "the customer asked for a person"},
@@ -471,7 +471,7 @@ func TestConfig(t *testing.T) {
 			en := languages[0]
 			want(t, d.Detect(conv("en"), "please escalate!", "", nil), "please escalate!", baton.TriggerText, "", "the customer asked for a person (“Escalate”)")
 			want(t, d.Detect(conv("nl"), "Iemand van de winkel graag", "", nil), "iemand van de winkel", baton.TriggerText, "", "the customer asked for a person")
-			want(t, d.Detect(conv("en"), "code red", "", nil), "code red", baton.TriggerText, baton.PriorityUrgent, "urgent (“code red”)")
+			want(t, d.Detect(conv("en"), "code red", "", nil), "code red", baton.TriggerText, baton.PriorityUrgent, "the customer said it is urgent (“code red”)")
 			want(t, d.Detect(conv("en"), "meh, not what I need", "", askedHelp(en)), "meh", baton.TriggerFeedback, "", "the answer did not help (“meh”)")
 			if score, _ := d.Frustration("BONKERS!!", nil); score != 2.5 {
 				t.Errorf("configured angry word: score %v, want 2.5", score)
