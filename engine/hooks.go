@@ -93,21 +93,21 @@ func (e *Engine) targets(t string, c *baton.Conversation, m *baton.Message) []st
 func (e *Engine) hookEvents(ctx context.Context, prev *baton.Conversation, d *lifecycle.Decision) []baton.HookEvent {
 	c := d.Conversation
 	var out []baton.HookEvent
-	add := func(t string, at time.Time, fill func(b *baton.HookBody)) {
-		var m *baton.Message
-		b := &baton.HookBody{Type: t, CreatedAt: at, Conversation: baton.NewHookConversation(c)}
-		if fill != nil {
-			fill(b)
-			m = b.Message
+	// add queues an event of type t for whoever wants it; m is the entry
+	// it is about, if any. fill, which may read the store, runs only then.
+	add := func(t string, at time.Time, m *baton.Message, fill func(b *baton.HookBody)) {
+		about := m
+		if about == nil {
+			about = &baton.Message{}
 		}
-		if m == nil {
-			m = &baton.Message{}
-		}
-		targets := e.targets(t, c, m)
+		targets := e.targets(t, c, about)
 		if len(targets) == 0 {
 			return
 		}
-		b.ID = baton.NewID("evt")
+		b := &baton.HookBody{ID: baton.NewID("evt"), Type: t, CreatedAt: at, Conversation: baton.NewHookConversation(c), Message: m}
+		if fill != nil {
+			fill(b)
+		}
 		body, err := json.Marshal(b)
 		if err != nil {
 			e.logger().Error("encode an integration event", "conversation", c.ID, "type", t, "err", err)
@@ -128,39 +128,39 @@ func (e *Engine) hookEvents(ctx context.Context, prev *baton.Conversation, d *li
 		switch m.Event {
 		case "", baton.EventTemplate:
 			if m.Author != baton.AuthorSystem {
-				add(baton.HookMessageCreated, at, func(b *baton.HookBody) { b.Message = m })
+				add(baton.HookMessageCreated, at, m, nil)
 			}
 		case baton.EventCreated:
-			add(baton.HookConversationCreated, at, nil)
+			add(baton.HookConversationCreated, at, nil, nil)
 		case baton.EventHandoffRequested:
-			add(baton.HookHandoffRequested, at, summary)
+			add(baton.HookHandoffRequested, at, nil, summary)
 		case baton.EventQueued:
-			add(baton.HookQueued, at, summary)
+			add(baton.HookQueued, at, nil, summary)
 		case baton.EventAssigned:
-			add(baton.HookAssigned, at, agent(m.AgentID))
+			add(baton.HookAssigned, at, nil, agent(m.AgentID))
 		case baton.EventAgentTookOver:
-			add(baton.HookTakenOver, at, agent(m.AgentID))
+			add(baton.HookTakenOver, at, nil, agent(m.AgentID))
 		case baton.EventTransferred:
-			add(baton.HookTransferred, at, func(b *baton.HookBody) {
+			add(baton.HookTransferred, at, nil, func(b *baton.HookBody) {
 				summary(b)
 				if prev != nil {
 					b.From = prev.Department
 				}
 			})
 		case baton.EventReturnedToBot:
-			add(baton.HookReturnedToBot, at, nil)
+			add(baton.HookReturnedToBot, at, nil, nil)
 		case baton.EventTicketCreated:
-			add(baton.HookTicketCreated, at, func(b *baton.HookBody) { summary(b); b.Ticket = d.Ticket })
+			add(baton.HookTicketCreated, at, nil, func(b *baton.HookBody) { summary(b); b.Ticket = d.Ticket })
 		case baton.EventSurveyStarted:
-			add(baton.HookSurveyStarted, at, nil)
+			add(baton.HookSurveyStarted, at, nil, nil)
 		case baton.EventSurveyAnswered:
-			add(baton.HookSurveyAnswered, at, func(b *baton.HookBody) { b.Survey = d.Survey })
+			add(baton.HookSurveyAnswered, at, nil, func(b *baton.HookBody) { b.Survey = d.Survey })
 		case baton.EventClosed:
-			add(baton.HookClosed, at, nil)
+			add(baton.HookClosed, at, nil, nil)
 		case baton.EventReopened:
-			add(baton.HookReopened, at, nil)
+			add(baton.HookReopened, at, nil, nil)
 		case baton.EventDeliveryFailed:
-			add(baton.HookDeliveryFailed, at, func(b *baton.HookBody) { b.Message = m })
+			add(baton.HookDeliveryFailed, at, m, nil)
 		}
 	}
 	transferred, rated := false, false
@@ -170,7 +170,7 @@ func (e *Engine) hookEvents(ctx context.Context, prev *baton.Conversation, d *li
 	}
 	if d.Survey != nil && !rated {
 		// The comment that follows a rating: the survey as stored, with both.
-		add(baton.HookSurveyAnswered, c.UpdatedAt, func(b *baton.HookBody) {
+		add(baton.HookSurveyAnswered, c.UpdatedAt, nil, func(b *baton.HookBody) {
 			b.Survey = d.Survey
 			if all, err := e.Store.Surveys(ctx, c.ID); err == nil {
 				for i := range all {
@@ -184,7 +184,7 @@ func (e *Engine) hookEvents(ctx context.Context, prev *baton.Conversation, d *li
 	}
 	if d.CloseTicket != "" {
 		n := len(out)
-		add(baton.HookTicketClosed, c.UpdatedAt, func(b *baton.HookBody) {
+		add(baton.HookTicketClosed, c.UpdatedAt, nil, func(b *baton.HookBody) {
 			b.Ticket = &baton.Ticket{ID: d.CloseTicket, ConversationID: c.ID}
 			if t, err := e.Store.Ticket(ctx, d.CloseTicket); err == nil {
 				b.Ticket = t
@@ -202,16 +202,15 @@ func (e *Engine) hookEvents(ctx context.Context, prev *baton.Conversation, d *li
 		}
 	}
 	if becameUrgent(prev, c) {
-		add(baton.HookHandoffUrgent, c.UpdatedAt, func(b *baton.HookBody) {
-			summary(b)
-			// The customer's words that made it urgent, if they did.
-			for i := len(d.Entries) - 1; i >= 0; i-- {
-				if d.Entries[i].Author == baton.AuthorCustomer {
-					b.Message = &d.Entries[i]
-					break
-				}
+		// With the customer's words that made it urgent, if they did.
+		var words *baton.Message
+		for i := len(d.Entries) - 1; i >= 0; i-- {
+			if d.Entries[i].Author == baton.AuthorCustomer {
+				words = &d.Entries[i]
+				break
 			}
-		})
+		}
+		add(baton.HookHandoffUrgent, c.UpdatedAt, words, summary)
 	}
 	return out
 }
