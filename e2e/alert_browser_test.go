@@ -258,3 +258,139 @@ func (p *person) has(expr string) bool {
 	p.eval("look for "+expr, `!!(`+expr+`)`, &ok)
 	return ok
 }
+
+// row is a JavaScript expression for a conversation's row in one of the
+// inbox's lists (queue, mine, handoff, ticket).
+func row(list, id string) string {
+	return `document.querySelector('[data-testid=` + list + `-list] [data-testid=conversation-row][data-id="` + id + `"]')`
+}
+
+// reload reloads the inbox and waits until it listens again.
+func (p *person) reload() {
+	p.t.Helper()
+	p.run("reload the inbox", chromedp.Reload())
+	p.waitJS("the live stream after the reload", `document.querySelector('#conn').dataset.state === "live"`)
+}
+
+// TestUrgentAlertAfterAReload: the server sends an urgent alert once, yet an
+// urgent conversation still waiting for someone keeps its banner when the
+// agent reloads the inbox: rebuilt from the lists, with the customer's name,
+// silently (no chime, no notification: only live alerts make a sound). A
+// banner dismissed by hand, live or rebuilt, stays dismissed through a
+// reload until the customer makes a new urgent request; a conversation
+// someone claimed gets no banner.
+func TestUrgentAlertAfterAReload(t *testing.T) {
+	alex := newPerson(t, "agent")
+	s := start(t, t.TempDir())
+	email, password := demoAgent(t, s)
+	alex.run("fake notifications and sound", chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(fakeAlerts).Do(ctx)
+		return err
+	}))
+	// Away: nothing is assigned to the agent on its own, so what is queued
+	// stays waiting for whoever takes it.
+	alex.signIn(s.base, email, password, "away")
+	alex.waitJS("the live stream", `document.querySelector('#conn').dataset.state === "live"`)
+	alex.run("turn alerts on", chromedp.Click(`#alerts`))
+	alex.waitJS("alerts on", `document.querySelector('#alerts').getAttribute('aria-pressed') === "true"`)
+	var sam agent
+	s.must(t, http.StatusCreated, "POST", "/api/v1/agents", testAdminToken,
+		map[string]any{"name": "Sam", "departments": []string{"support"}, "max_concurrent": 3}, &sam)
+
+	// Maya is still asked for her email (collecting details); Noam gave his
+	// and waits for an agent; Sara is taken by Sam; the agent dismisses Ari's
+	// banner.
+	maya := urgentCustomer(t, s, map[string]any{"name": "Maya Cohen"}, "this is urgent, my card was charged twice")
+	noam := urgentCustomer(t, s, map[string]any{"name": "Noam Levi", "email": "noam@example.com"}, "this is urgent, I am locked out of my account")
+	sara := urgentCustomer(t, s, map[string]any{"name": "Sara Gold"}, "this is urgent, the wrong item arrived")
+	ari := urgentCustomer(t, s, map[string]any{"name": "Ari"}, "this is urgent, please help")
+	if maya.Mode != "handoff" || maya.Assignee != "" {
+		t.Fatalf("Maya's conversation: mode %s, assignee %q; want handoff with nobody", maya.Mode, maya.Assignee)
+	}
+	noamList := map[string]string{"queued": "queue", "ticket": "ticket"}[noam.Mode]
+	if noamList == "" || noam.Assignee != "" {
+		t.Fatalf("Noam's conversation: mode %s, assignee %q; want queued (or a ticket) with nobody", noam.Mode, noam.Assignee)
+	}
+	alex.waitJS("four live banners", visibleBanners+`.length === 3 && document.querySelectorAll('[data-testid=urgent-alert]').length === 4`)
+	alex.waitJS("the live alerts chimed", `window.__tones > 0 && window.__notes.some(n => n.title.includes("Noam Levi"))`)
+	s.must(t, http.StatusOK, "POST", "/api/v1/conversations/"+sara.ID+"/claim", sam.Token, nil, nil)
+	alex.waitJS("Sara's banner gone once Sam has her", `!`+banner(sara.ID))
+	alex.run("dismiss Ari's live banner", chromedp.Click(`[data-testid=urgent-alert][data-id="`+ari.ID+`"] [data-testid=alert-dismiss]`))
+	alex.waitJS("Ari's banner gone", `!`+banner(ari.ID)+` && `+visibleBanners+`.join() === `+js(noam.ID+","+maya.ID))
+
+	// A reload: the page forgets everything but what the server and the
+	// tab's storage hold.
+	alex.reload()
+	alex.waitJS("the banners back, newest first", visibleBanners+`.join() === `+js(noam.ID+","+maya.ID))
+	alex.waitJS("the rows", `!!`+row("handoff", maya.ID)+` && !!`+row(noamList, noam.ID)+` && !!`+row("handoff", ari.ID))
+	for _, c := range []struct {
+		conv conversation
+		name string
+	}{{maya, "Maya Cohen"}, {noam, "Noam Levi"}} {
+		b := alex.bannerState(c.conv.ID)
+		if b.Name != c.name || b.Reason != c.conv.Handoff.Reason || b.Role != "alert" {
+			t.Errorf("rebuilt banner of %s says %q (name %q, reason %q, role %q); want %q and %q", c.name, b.Text, b.Name, b.Reason, b.Role, c.name, c.conv.Handoff.Reason)
+		}
+		if !strings.HasPrefix(b.Title, "⚠") {
+			t.Errorf("title %q with rebuilt banners; want it to start with ⚠", b.Title)
+		}
+	}
+	if alex.has(banner(sara.ID)) {
+		t.Error("Sara, claimed by Sam before the reload, got a banner")
+	}
+	if alex.has(banner(ari.ID)) {
+		t.Error("Ari's banner, dismissed before the reload, came back")
+	}
+	// Alerts are still on, yet the rebuilt banners made no sound and no
+	// notification: they are not news.
+	var quiet struct {
+		On    bool
+		Tones int
+		Notes int
+	}
+	alex.eval("sounds and notifications after the reload", `({ On: document.querySelector('#alerts').getAttribute('aria-pressed') === "true",
+		Tones: window.__tones, Notes: window.__notes.length })`, &quiet)
+	if !quiet.On || quiet.Tones != 0 || quiet.Notes != 0 {
+		t.Errorf("after the reload: alerts on %v, %d tones, %d notifications; want alerts on, and neither a tone nor a notification", quiet.On, quiet.Tones, quiet.Notes)
+	}
+
+	// A rebuilt banner dismissed stays dismissed through the next reload.
+	alex.run("dismiss Noam's rebuilt banner", chromedp.Click(`[data-testid=urgent-alert][data-id="`+noam.ID+`"] [data-testid=alert-dismiss]`))
+	alex.waitJS("Noam's banner gone", `!`+banner(noam.ID))
+
+	// Ari asks again after the bot had him back: a new urgent request, a
+	// new banner, dismissal or not.
+	requestedAt := func() any {
+		h, _ := rawJSON(t, s, "/api/v1/conversations/"+ari.ID, testAdminToken)["handoff"].(map[string]any)
+		return h["requested_at"]
+	}
+	first := requestedAt()
+	s.must(t, http.StatusOK, "POST", "/api/v1/conversations/"+ari.ID+"/claim", sam.Token, nil, nil)
+	s.must(t, http.StatusOK, "POST", "/api/v1/conversations/"+ari.ID+"/release", sam.Token, map[string]any{"survey": false}, nil)
+	if got := s.conversation(t, ari.ID, testAdminToken); got.Mode != "bot" {
+		t.Fatalf("Ari after the release: mode %s, want bot", got.Mode)
+	}
+	s.say(t, ari, "this is urgent, I still need help", "")
+	if got := s.conversation(t, ari.ID, testAdminToken); got.Priority != "urgent" || got.Handoff == nil || requestedAt() == first {
+		t.Fatalf("Ari's second request: priority %q, handoff %+v; want a new urgent request", got.Priority, got.Handoff)
+	}
+	alex.waitJS("Ari's new banner", `!!`+banner(ari.ID))
+
+	alex.reload()
+	alex.waitJS("the banners after the second reload", visibleBanners+`.join() === `+js(ari.ID+","+maya.ID))
+	alex.waitJS("Noam still waiting", `!!`+row(noamList, noam.ID))
+	if alex.has(banner(noam.ID)) {
+		t.Error("Noam's banner, dismissed before the reload, came back")
+	}
+	if b := alex.bannerState(ari.ID); b.Name != "Ari" {
+		t.Errorf("Ari's banner names %q, want Ari", b.Name)
+	}
+	alex.eval("sounds and notifications after the second reload", `({ On: true, Tones: window.__tones, Notes: window.__notes.length })`, &quiet)
+	if quiet.Tones != 0 || quiet.Notes != 0 {
+		t.Errorf("after the second reload: %d tones, %d notifications; want none", quiet.Tones, quiet.Notes)
+	}
+
+	if errs := alex.pageErrors(); len(errs) > 0 {
+		t.Errorf("the inbox reported errors: %v", errs)
+	}
+}

@@ -179,6 +179,7 @@ function startApp(session) {
   S.me = session.agent;
   S.draftsOwner = session.agent.id;
   restoreDrafts();
+  restoreDismissed();
   S.running = true;
   S.loadedOnce = false;
   $("boot").hidden = true;
@@ -408,6 +409,9 @@ async function loadAll() {
     }
   }
   S.loadedOnce = true;
+  // Alert frames come once: what was urgent while this page was not
+  // listening (or before it was loaded) gets its banner back, silently.
+  rebuildAlerts(fresh);
   // What we show but the lists no longer hold changed while we were not
   // listening: ask for each (a few at most) rather than guess.
   const stale = [...S.convs.values()].filter((c) => sectionOf(c) && !fresh.has(c.id));
@@ -1115,10 +1119,16 @@ function notifyMessage(c, m) {
 // the conversation, it leaves this agent's view, or the agent dismisses it.
 // A conversation the server assigns to this agent stays announced ("assigned
 // to you") until the agent opens it: it is theirs to answer now.
+// The frame comes once, so whenever the lists load (sign-in, reload,
+// reconnect) the banners of urgent conversations still waiting for someone
+// are raised again from the lists, without sound. Dismissals last the
+// browser tab (sessionStorage), per request: a new urgent request for the
+// same conversation alerts again.
 const URGENT_SHOWN = 3;
+const DISMISSED_KEPT = 300;
 const urgent = {
   list: [], // newest first: { id, key, view, mine, el, line parts… }
-  dismissed: new Set(), // keys of alerts dismissed by hand
+  dismissed: new Set(), // keys of alerts dismissed by hand, oldest first
   expanded: false,
 };
 
@@ -1130,6 +1140,74 @@ function alertKey(v) {
 
 function alertFor(id) {
   return urgent.list.find((a) => a.id === id);
+}
+
+/** The dismissals this agent made earlier in this tab. */
+function restoreDismissed() {
+  urgent.dismissed.clear();
+  try {
+    const d = JSON.parse(sessionStorage.getItem("baton.inbox.dismissed") || "null");
+    if (d && S.me && d.agent === S.me.id && Array.isArray(d.keys)) {
+      for (const k of d.keys) if (typeof k === "string") urgent.dismissed.add(k);
+    }
+  } catch { /* ignore */ }
+}
+
+function persistDismissed() {
+  if (!S.me) return;
+  const keys = [...urgent.dismissed].slice(-DISMISSED_KEPT);
+  try {
+    sessionStorage.setItem("baton.inbox.dismissed", JSON.stringify({ agent: S.me.id, keys }));
+  } catch { /* storage full or off */ }
+}
+
+/** Urgent and waiting for a person who has not come yet: worth a banner. */
+function wantsBanner(c) {
+  if (!c || !S.me || c.assignee) return false;
+  if (c.mode !== "handoff" && c.mode !== "queued" && c.mode !== "ticket") return false;
+  if (!sectionOf(c)) return false; // outside this agent's departments
+  return (c.priority || (c.handoff && c.handoff.priority)) === "urgent";
+}
+
+/** When a banner's request was made, for the order of the banners. */
+function requestedAt(a) {
+  const v = S.convs.get(a.id) || a.view;
+  return ts((v.handoff && v.handoff.requested_at) || (v.summary && v.summary.requested_at)) || 0;
+}
+
+/**
+ * Banners from freshly loaded lists, for urgent conversations nobody has
+ * taken: the alert frame may have come before this page listened. No sound
+ * or notification: only a live alert chimes.
+ */
+function rebuildAlerts(ids) {
+  const raised = [];
+  let changed = false;
+  for (const id of ids) {
+    const c = S.convs.get(id);
+    if (!wantsBanner(c)) continue;
+    const key = alertKey(c);
+    if (urgent.dismissed.has(key)) continue;
+    const had = alertFor(c.id);
+    if (had) {
+      // A later request than the banner's: the banner stands for it now.
+      if (had.key !== key) { had.key = key; had.view = c; fillBanner(had); }
+      continue;
+    }
+    const a = { id: c.id, key, view: c, mine: false, quiet: true };
+    makeBanner(a);
+    raised.push(a);
+  }
+  // Newest request first, among the banners already shown.
+  raised.sort((x, y) => requestedAt(y) - requestedAt(x));
+  for (const a of raised) {
+    const t = requestedAt(a);
+    const i = urgent.list.findIndex((b) => requestedAt(b) < t);
+    if (i < 0) urgent.list.push(a);
+    else urgent.list.splice(i, 0, a);
+    changed = true;
+  }
+  if (changed) renderAlerts();
 }
 
 function onAlertFrame(v) {
@@ -1145,7 +1223,13 @@ function onAlertFrame(v) {
   const key = alertKey(c);
   if (urgent.dismissed.has(key)) return;
   const had = alertFor(c.id);
-  if (had && had.key === key) { had.view = c; fillBanner(had); return; }
+  if (had && had.key === key) {
+    had.view = c;
+    fillBanner(had);
+    // Raised from the lists a moment before its frame came: still live news.
+    if (had.quiet) { had.quiet = false; alertUrgent(c); }
+    return;
+  }
   if (had) dropAlert(had);
   // Already this agent's and on their screen: the sound is enough.
   if (mine && S.open && S.open.id === c.id) { alertUrgent(c); return; }
@@ -1279,7 +1363,9 @@ function dropAlert(a) {
 }
 
 function dismissAlert(a) {
+  urgent.dismissed.delete(a.key);
   urgent.dismissed.add(a.key);
+  persistDismissed();
   dropAlert(a);
 }
 
