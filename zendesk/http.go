@@ -17,6 +17,27 @@ func (c *Client) do(ctx context.Context, method, path string, body any) ([]byte,
 	return c.api.Call(ctx, method, c.base+path, body, c.refusal)
 }
 
+// get reads path, which may carry a query: no body and no Content-Type,
+// its answer judged as do judges one.
+func (c *Client) get(ctx context.Context, path string) ([]byte, error) {
+	req, err := c.api.NewRequest(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Del("Content-Type")
+	ans, err := c.api.Send(req)
+	if err != nil {
+		return nil, err
+	}
+	if !ans.OK() {
+		return nil, c.refusal(ans)
+	}
+	if ans.Err != nil {
+		return nil, c.api.CutOff(ans.Err)
+	}
+	return ans.Body, nil
+}
+
 // refusal classifies a non-2xx answer. Zendesk asks to wait with 429 and
 // Retry-After; 409 is its answer to two writes of one ticket at once, which
 // passes; 5xx and 408 are its own trouble. Any other answer will not change

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/internal/outbound"
@@ -50,6 +52,14 @@ var priorities = map[baton.Priority]string{
 
 // CreateTicket creates the ticket and returns its Zendesk ID.
 //
+// It is idempotent: the outbox calls it again when an earlier attempt's
+// answer was lost, after Zendesk may have created the ticket. The ticket's
+// external_id is Baton's ticket ID, so CreateTicket first lists the
+// tickets with that external_id and returns the oldest (lowest ID) one's
+// instead of creating a second; only when there is none does it create.
+// A lookup that fails is judged like any other call: retryable on a
+// network error, 408, 409, 429 or 5xx, and nothing is created.
+//
 // The conversation goes in as a private first comment: the summary and
 // the link back to Baton are for agents, and the customer has already been
 // told a ticket exists. The customer becomes the requester when their
@@ -78,6 +88,9 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 		}
 		f.Requester = &requester{Name: name, Email: email}
 	}
+	if id, err := c.findTicket(ctx, f.ExternalID); err != nil || id != "" {
+		return id, err
+	}
 	answer, err := c.do(ctx, http.MethodPost, "/api/v2/tickets.json", ticketRequest{Ticket: f})
 	if err != nil {
 		return "", err
@@ -93,6 +106,50 @@ func (c *Client) CreateTicket(ctx context.Context, t *baton.HelpdeskTicket) (str
 		return "", &baton.SendError{Reason: "Zendesk answered without a ticket ID; check the base URL"}
 	}
 	return created.Ticket.ID.String(), nil
+}
+
+// findTicket returns the ID of the oldest ticket whose external_id is
+// externalID, or "" when there is none, through List Tickets' documented
+// filter GET /api/v2/tickets.json?external_id=. External IDs need not be
+// unique, so the lowest ID wins. A ticket whose external_id is not
+// externalID is skipped: were the filter ever ignored, every ticket would
+// come back. An empty externalID finds nothing without asking.
+func (c *Client) findTicket(ctx context.Context, externalID string) (string, error) {
+	if externalID == "" {
+		return "", nil
+	}
+	answer, err := c.get(ctx, "/api/v2/tickets.json?"+url.Values{"external_id": {externalID}}.Encode())
+	if err != nil {
+		return "", err
+	}
+	var list struct {
+		Tickets *[]struct {
+			ID         json.Number `json:"id"`
+			ExternalID string      `json:"external_id"`
+		} `json:"tickets"`
+	}
+	if json.Unmarshal(answer, &list) != nil || list.Tickets == nil {
+		// Not the Tickets API's answer: a proxy or a wrong base URL, which
+		// will not change by asking again.
+		return "", &baton.SendError{Reason: "Zendesk answered the ticket lookup without a list of tickets; check the base URL"}
+	}
+	var oldest uint64
+	for _, t := range *list.Tickets {
+		if t.ExternalID != externalID {
+			continue
+		}
+		id, err := strconv.ParseUint(t.ID.String(), 10, 64)
+		if err != nil || id == 0 {
+			return "", &baton.SendError{Reason: fmt.Sprintf("Zendesk listed a ticket without a ticket ID (%q); check the base URL", outbound.Truncate(t.ID.String(), 40))}
+		}
+		if oldest == 0 || id < oldest {
+			oldest = id
+		}
+	}
+	if oldest == 0 {
+		return "", nil
+	}
+	return strconv.FormatUint(oldest, 10), nil
 }
 
 // UpdateTicket adds the update to the Zendesk ticket: an agent's reply as

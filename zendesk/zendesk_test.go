@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -27,23 +28,28 @@ const (
 // request is what the fake Zendesk received.
 type request struct {
 	method, path string
+	query        url.Values
+	rawQuery     string
 	header       http.Header
 	body         map[string]any
 	raw          string
 }
 
 // fakeZendesk checks what every Tickets API request must have, records
-// the requests and answers with answer.
+// the requests and answers with lookup the listing of tickets
+// (GET /api/v2/tickets.json), with answer anything else.
 type fakeZendesk struct {
 	t      *testing.T
 	srv    *httptest.Server
 	mu     sync.Mutex
 	reqs   []request
 	answer func(w http.ResponseWriter, r *http.Request)
+	// lookup is noTickets unless a test sets it before its first call.
+	lookup func(w http.ResponseWriter, r *http.Request)
 }
 
 func newFake(t *testing.T, answer func(w http.ResponseWriter, r *http.Request)) *fakeZendesk {
-	f := &fakeZendesk{t: t, answer: answer}
+	f := &fakeZendesk{t: t, answer: answer, lookup: noTickets}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -51,8 +57,12 @@ func newFake(t *testing.T, answer func(w http.ResponseWriter, r *http.Request)) 
 
 func (f *fakeZendesk) serve(w http.ResponseWriter, r *http.Request) {
 	t := f.t
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q, want application/json", ct)
+	// Only a request with a body says what it is.
+	withBody := r.Method != http.MethodGet
+	if ct, ok := r.Header["Content-Type"]; withBody && (len(ct) != 1 || ct[0] != "application/json") {
+		t.Errorf("%s: Content-Type %q, want application/json", r.Method, ct)
+	} else if !withBody && ok {
+		t.Errorf("%s: Content-Type %q, want none", r.Method, ct)
 	}
 	if a := r.Header.Get("Accept"); a != "application/json" {
 		t.Errorf("Accept %q, want application/json", a)
@@ -68,12 +78,20 @@ func (f *fakeZendesk) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, _ := io.ReadAll(r.Body)
 	var body map[string]any
-	if err := json.Unmarshal(raw, &body); err != nil {
-		t.Errorf("body is not a JSON object: %v\n%s", err, raw)
+	if withBody {
+		if err := json.Unmarshal(raw, &body); err != nil || body == nil {
+			t.Errorf("%s: body is not a JSON object: %v\n%s", r.Method, err, raw)
+		}
+	} else if len(raw) != 0 || r.ContentLength > 0 || len(r.TransferEncoding) > 0 {
+		t.Errorf("%s with a body: %q", r.Method, raw)
 	}
 	f.mu.Lock()
-	f.reqs = append(f.reqs, request{r.Method, r.URL.Path, r.Header.Clone(), body, string(raw)})
+	f.reqs = append(f.reqs, request{r.Method, r.URL.Path, r.URL.Query(), r.URL.RawQuery, r.Header.Clone(), body, string(raw)})
 	f.mu.Unlock()
+	if r.Method == http.MethodGet && r.URL.Path == "/api/v2/tickets.json" {
+		f.lookup(w, r)
+		return
+	}
 	f.answer(w, r)
 }
 
@@ -81,6 +99,17 @@ func (f *fakeZendesk) requests() []request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]request(nil), f.reqs...)
+}
+
+// writes is the requests but the lookups.
+func (f *fakeZendesk) writes() []request {
+	var w []request
+	for _, r := range f.requests() {
+		if r.method != http.MethodGet {
+			w = append(w, r)
+		}
+	}
+	return w
 }
 
 func (f *fakeZendesk) client(t *testing.T, cfg zendesk.Config) *zendesk.Client {
@@ -109,6 +138,28 @@ func created(w http.ResponseWriter, _ *http.Request) {
 		"subject": "Help, my printer is on fire!", "priority": "urgent", "status": "new",
 		"requester_id": 20978392, "external_id": "t_1", "created_at": "2009-07-20T22:55:29Z"},
 		"audit": {"id": 1, "events": []}}`)
+}
+
+// noTickets is List Tickets' answer when no ticket has the external_id.
+func noTickets(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	io.WriteString(w, `{"tickets": [], "next_page": null, "previous_page": null, "count": 0}`)
+}
+
+// listed answers List Tickets with tickets of these IDs and the
+// external_id asked for, as Zendesk's example does.
+func listed(ids ...int64) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var tickets []map[string]any
+		for _, id := range ids {
+			tickets = append(tickets, map[string]any{
+				"id": id, "url": "https://example.zendesk.com/api/v2/tickets/" + strconv.FormatInt(id, 10) + ".json",
+				"external_id": r.URL.Query().Get("external_id"), "subject": "Charged twice for order 4821", "status": "new",
+			})
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		json.NewEncoder(w).Encode(map[string]any{"tickets": tickets, "next_page": nil, "previous_page": nil, "count": len(tickets)})
+	}
 }
 
 func updated(w http.ResponseWriter, _ *http.Request) {
@@ -155,10 +206,13 @@ func TestCreateTicket(t *testing.T) {
 		t.Errorf("id %q, want 35436 from the answer", id)
 	}
 	reqs := f.requests()
-	if len(reqs) != 1 {
-		t.Fatalf("%d requests, want 1", len(reqs))
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests, want the lookup and the POST", len(reqs))
 	}
-	r := reqs[0]
+	if l := reqs[0]; l.method != http.MethodGet || l.path != "/api/v2/tickets.json" || l.rawQuery != "external_id=t_1" {
+		t.Errorf("%s %s?%s, want GET /api/v2/tickets.json?external_id=t_1", l.method, l.path, l.rawQuery)
+	}
+	r := reqs[1]
 	if r.method != http.MethodPost || r.path != "/api/v2/tickets.json" {
 		t.Errorf("%s %s, want POST /api/v2/tickets.json", r.method, r.path)
 	}
@@ -202,6 +256,106 @@ Open the conversation in Baton: https://baton.acme.example/inbox/c_1`,
 	// Hebrew goes as UTF-8, not as \u escapes Zendesk would also take.
 	if !strings.Contains(r.raw, "חויבתי פעמיים") {
 		t.Errorf("raw body lost the Hebrew text:\n%s", r.raw)
+	}
+}
+
+// The outbox calls CreateTicket again when an answer was lost; the
+// lookup by external_id keeps that from making a second ticket.
+func TestCreateTicketLooksUpExternalID(t *testing.T) {
+	f := newFake(t, created)
+	c := f.client(t, zendesk.Config{})
+	h := helpdeskTicket()
+	h.Ticket.ID = "t 1&status=open#x+y/é"
+	if _, err := c.CreateTicket(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 2 || reqs[0].method != http.MethodGet || reqs[1].method != http.MethodPost {
+		t.Fatalf("%d requests, want a GET then a POST", len(reqs))
+	}
+	l := reqs[0]
+	if want := "external_id=t+1%26status%3Dopen%23x%2By%2F%C3%A9"; l.rawQuery != want {
+		t.Errorf("query %q, want %q", l.rawQuery, want)
+	}
+	if want := (url.Values{"external_id": {h.Ticket.ID}}); !reflect.DeepEqual(l.query, want) {
+		t.Errorf("query %v, want %v", l.query, want)
+	}
+	if got := reqs[1].body["ticket"].(map[string]any)["external_id"]; got != h.Ticket.ID {
+		t.Errorf("external_id %q posted, want %q", got, h.Ticket.ID)
+	}
+}
+
+func TestCreateTicketFindsExistingTicket(t *testing.T) {
+	tests := []struct {
+		name   string
+		lookup func(http.ResponseWriter, *http.Request)
+		want   string // "" when a ticket must be created
+	}{
+		{"one", listed(35436), "35436"},
+		{"two: the oldest wins", listed(90071992547409931, 35437, 35436, 40000), "35436"},
+		{"another external_id is not ours", func(w http.ResponseWriter, _ *http.Request) {
+			io.WriteString(w, `{"tickets": [{"id": 7, "external_id": "t_10"}, {"id": 8, "external_id": null}], "next_page": null, "previous_page": null, "count": 2}`)
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, created)
+			f.lookup = tt.lookup
+			c := f.client(t, zendesk.Config{})
+			id, err := c.CreateTicket(context.Background(), helpdeskTicket())
+			if err != nil {
+				t.Fatal(err)
+			}
+			posts := f.writes()
+			switch {
+			case tt.want == "" && (id != "35436" || len(posts) != 1):
+				t.Errorf("id %q after %d POSTs, want 35436 from one POST", id, len(posts))
+			case tt.want != "" && (id != tt.want || len(posts) != 0):
+				t.Errorf("id %q after %d POSTs, want %s and no POST", id, len(posts), tt.want)
+			}
+			if n := len(f.requests()) - len(posts); n != 1 {
+				t.Errorf("%d lookups, want 1", n)
+			}
+		})
+	}
+}
+
+func TestCreateTicketLookupFails(t *testing.T) {
+	tests := []struct {
+		name   string
+		lookup func(http.ResponseWriter, *http.Request)
+		retry  bool
+		reason string
+	}{
+		{"unavailable", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, true, "503"},
+		{"forbidden", func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"error":{"title":"Forbidden","message":"You do not have access to this page."}}`)
+		}, false, "403 Forbidden: Forbidden: You do not have access"},
+		{"not a list", func(w http.ResponseWriter, _ *http.Request) {
+			io.WriteString(w, `<html>Welcome to our proxy</html>`)
+		}, false, "without a list of tickets"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, created)
+			f.lookup = tt.lookup
+			c := f.client(t, zendesk.Config{})
+			_, err := c.CreateTicket(context.Background(), helpdeskTicket())
+			se := sendError(t, err)
+			if se.Retry != tt.retry || !strings.Contains(se.Reason, tt.reason) {
+				t.Errorf("Retry %v, reason %q; want %v, %q", se.Retry, se.Reason, tt.retry, tt.reason)
+			}
+			if tt.retry && se.RetryAfter != 7*time.Second {
+				t.Errorf("RetryAfter %s, want 7s", se.RetryAfter)
+			}
+			if posts := f.writes(); len(posts) != 0 {
+				t.Errorf("%d POSTs after a failed lookup", len(posts))
+			}
+		})
 	}
 }
 
@@ -257,9 +411,9 @@ func TestCreateTicketFields(t *testing.T) {
 			if _, err := c.CreateTicket(context.Background(), h); err != nil {
 				t.Fatal(err)
 			}
-			reqs := f.requests()
+			reqs := f.writes()
 			if len(reqs) != 1 {
-				t.Fatalf("%d requests", len(reqs))
+				t.Fatalf("%d POSTs", len(reqs))
 			}
 			tt.check(t, reqs[0].body["ticket"].(map[string]any))
 		})
@@ -297,7 +451,7 @@ func TestCreateTicketLongConversation(t *testing.T) {
 	if _, err := c.CreateTicket(context.Background(), h); err != nil {
 		t.Fatal(err)
 	}
-	body := f.requests()[0].body["ticket"].(map[string]any)["comment"].(map[string]any)["body"].(string)
+	body := f.writes()[0].body["ticket"].(map[string]any)["comment"].(map[string]any)["body"].(string)
 	if len(body) > 60<<10 {
 		t.Errorf("the description has %d bytes, more than 60 KB", len(body))
 	}
@@ -409,6 +563,7 @@ func TestErrors(t *testing.T) {
 			})
 			c := f.client(t, zendesk.Config{})
 			c.Now = func() time.Time { return now }
+
 			for _, call := range []func() error{
 				func() error { _, err := c.CreateTicket(context.Background(), helpdeskTicket()); return err },
 				func() error {
@@ -547,6 +702,9 @@ func TestSubdomainAddress(t *testing.T) {
 	var urls []string
 	client := &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
 		urls = append(urls, r.Method+" "+r.URL.String())
+		if r.Method == http.MethodGet {
+			return &http.Response{StatusCode: http.StatusOK, Body: io.NopCloser(strings.NewReader(`{"tickets": [], "count": 0}`)), Header: http.Header{}}, nil
+		}
 		return &http.Response{StatusCode: http.StatusCreated, Body: io.NopCloser(strings.NewReader(`{"ticket": {"id": 1}}`)), Header: http.Header{}}, nil
 	})}
 	c, err := zendesk.New(zendesk.Config{Subdomain: "acme", Email: agentEmail, APIToken: apiToken}, client)
@@ -559,7 +717,7 @@ func TestSubdomainAddress(t *testing.T) {
 	if err := c.UpdateTicket(context.Background(), "1", &baton.TicketUpdate{Kind: baton.TicketResolved}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"POST https://acme.zendesk.com/api/v2/tickets.json", "PUT https://acme.zendesk.com/api/v2/tickets/1.json"}
+	want := []string{"GET https://acme.zendesk.com/api/v2/tickets.json?external_id=t_1", "POST https://acme.zendesk.com/api/v2/tickets.json", "PUT https://acme.zendesk.com/api/v2/tickets/1.json"}
 	if !reflect.DeepEqual(urls, want) {
 		t.Errorf("requests %q, want %q", urls, want)
 	}
