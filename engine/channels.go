@@ -67,10 +67,12 @@ func (e *Engine) StatusUpdate(ctx context.Context, u baton.StatusUpdate) error {
 	}
 	d, moved, err := e.Store.ApplyStatusUpdate(ctx, u)
 	if baton.ErrorCode(err) == baton.ENOTFOUND {
-		if e.sending(u.Channel, u.Account) {
+		if e.sending(u.Channel, u.Account) && e.deferReport(u.PlatformID) {
 			// The platform can report on a message before its send call
 			// has returned the id Baton records: refuse, so the platform
-			// repeats the report once the id is known.
+			// repeats the report once the id is known. A few times only:
+			// on a busy account the report may be on a message sent from
+			// elsewhere, which Baton will never know.
 			return baton.Errorf(baton.EUNAVAILABLE, "a message on this account is being sent; report again")
 		}
 		// Not ours (sent from elsewhere, or before Baton): nothing to record.
@@ -370,6 +372,25 @@ func (e *Engine) beginSend(ch baton.Channel, account string) (done func()) {
 		}
 		e.mu.Unlock()
 	}
+}
+
+// maxDeferredReports is how often a report on an unknown message is
+// refused while sends are in flight, before it is taken and ignored.
+const maxDeferredReports = 3
+
+// deferReport counts a refusal of a report on an unknown platform id and
+// says whether it may be refused once more.
+func (e *Engine) deferReport(platformID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.deferred == nil || len(e.deferred) > 10_000 {
+		e.deferred = map[string]int{} // bounded: old entries are stale anyway
+	}
+	if e.deferred[platformID] >= maxDeferredReports {
+		return false
+	}
+	e.deferred[platformID]++
+	return true
 }
 
 // sending reports whether a send on the account is in flight.

@@ -400,15 +400,20 @@ func TestSentMessageIsNotSentAgainWhenRecordingFails(t *testing.T) {
 }
 
 // reportingSender is a platform that reports on a message before its send
-// call has returned.
+// call has returned, and on one sent from elsewhere, repeatedly.
 type reportingSender struct {
 	eng     *engine.Engine
 	reports []error
+	other   []error
 }
 
 func (s *reportingSender) Send(ctx context.Context, out *baton.Outgoing) (string, error) {
 	s.reports = append(s.reports, s.eng.StatusUpdate(ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, Account: "main",
 		PlatformID: "wamid.early", Status: baton.DeliveryDelivered, At: t0}))
+	for range 5 {
+		s.other = append(s.other, s.eng.StatusUpdate(ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, Account: "main",
+			PlatformID: "wamid.from-the-phone-app", Status: baton.DeliveryRead, At: t0}))
+	}
 	return "wamid.early", nil
 }
 
@@ -420,6 +425,16 @@ func TestEarlyStatusReportIsRefusedUntilTheSendIsRecorded(t *testing.T) {
 	e.eng.Deliver(e.ctx)
 	if len(s.reports) != 1 || baton.ErrorCode(s.reports[0]) != baton.EUNAVAILABLE {
 		t.Fatalf("early report: %v, want unavailable so the platform repeats it", s.reports)
+	}
+	// A report on a message Baton never sent is refused a few times only.
+	var refused int
+	for _, err := range s.other {
+		if baton.ErrorCode(err) == baton.EUNAVAILABLE {
+			refused++
+		}
+	}
+	if refused != 3 || s.other[4] != nil {
+		t.Fatalf("reports on an unknown message: %v, want 3 refused then taken", s.other)
 	}
 	// The platform repeats it: now it is recorded.
 	if err := e.eng.StatusUpdate(e.ctx, baton.StatusUpdate{Channel: baton.ChannelWhatsApp, Account: "main",

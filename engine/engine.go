@@ -70,6 +70,8 @@ type Engine struct {
 	// flight per account (guarded by mu).
 	deliverMu sync.Mutex
 	inflight  map[string]int
+	// deferred counts refused reports on unknown messages (guarded by mu).
+	deferred map[string]int
 	// subs are the webhook subscriptions; hooks wakes the integration
 	// outbox loop; hookMu runs one DeliverHooks at a time.
 	subs   atomic.Pointer[[]*baton.Subscription]
