@@ -19,6 +19,7 @@ import (
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/hub"
+	"github.com/batonhq/baton/internal/httpmux"
 )
 
 // MaxBodyBytes is the largest request body accepted.
@@ -158,37 +159,15 @@ func cors(next http.Handler) http.Handler {
 // jsonFallbacks answers requests that match no route (404) or a route with
 // another method (405) with the API's JSON error instead of plain text.
 func (s *Server) jsonFallbacks(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
-			mux.ServeHTTP(w, r) // sets the path values Handler leaves out
-			return
-		}
-		// ServeMux decides between 404 and 405 (and sets Allow); keep its
-		// decision, replace its body.
-		rec := &statusRecorder{header: http.Header{}}
-		h, _ := mux.Handler(r)
-		h.ServeHTTP(rec, r)
-		if allow := rec.header.Get("Allow"); allow != "" {
-			w.Header().Set("Allow", allow)
-		}
-		err := baton.Errorf(baton.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path)
-		if rec.status == http.StatusMethodNotAllowed {
+	return httpmux.Fallback(mux, func(w http.ResponseWriter, r *http.Request, status int, allow string) {
+		if status == http.StatusMethodNotAllowed {
 			writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": map[string]string{
-				"code": "method_not_allowed", "message": fmt.Sprintf("%s is not allowed here; use %s", r.Method, rec.header.Get("Allow"))}})
+				"code": "method_not_allowed", "message": fmt.Sprintf("%s is not allowed here; use %s", r.Method, allow)}})
 			return
 		}
-		s.writeError(w, r, err)
+		s.writeError(w, r, baton.Errorf(baton.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
 }
-
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (r *statusRecorder) Header() http.Header         { return r.header }
-func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (r *statusRecorder) WriteHeader(status int)      { r.status = status }
 
 // handlerFunc is an HTTP handler that returns its error instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error

@@ -20,6 +20,7 @@ import (
 	"github.com/batonhq/baton"
 	"github.com/batonhq/baton/engine"
 	"github.com/batonhq/baton/hub"
+	"github.com/batonhq/baton/internal/httpmux"
 )
 
 // MaxBodyBytes is the largest request body accepted.
@@ -107,32 +108,15 @@ func cors(next http.Handler) http.Handler {
 // jsonFallbacks answers requests that match no route with the JSON error
 // shape instead of ServeMux's plain text, keeping its 404 or 405.
 func (s *Server) jsonFallbacks(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := mux.Handler(r)
-		if pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		rec := &statusRecorder{header: http.Header{}}
-		h.ServeHTTP(rec, r)
-		if rec.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.header.Get("Allow"))
+	return httpmux.Fallback(mux, func(w http.ResponseWriter, r *http.Request, status int, allow string) {
+		if status == http.StatusMethodNotAllowed {
 			writeJSON(w, http.StatusMethodNotAllowed, errorBody("method_not_allowed",
-				fmt.Sprintf("%s is not allowed here; use %s", r.Method, rec.header.Get("Allow"))))
+				fmt.Sprintf("%s is not allowed here; use %s", r.Method, allow)))
 			return
 		}
 		s.writeError(w, r, baton.Errorf(baton.ENOTFOUND, "no such Direct Line endpoint: %s %s", r.Method, r.URL.Path))
 	})
 }
-
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (r *statusRecorder) Header() http.Header         { return r.header }
-func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (r *statusRecorder) WriteHeader(status int)      { r.status = status }
 
 // handlerFunc is an HTTP handler that returns its error instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error

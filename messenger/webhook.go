@@ -1,18 +1,14 @@
 package messenger
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/internal/meta"
 )
 
 // MaxBodySize is the largest webhook body Baton reads.
@@ -20,7 +16,7 @@ const MaxBodySize = 1 << 20
 
 // SignatureHeader carries Meta's signature of a webhook body:
 // "sha256=" and the hex HMAC-SHA256 of the raw body keyed with the app secret.
-const SignatureHeader = "X-Hub-Signature-256"
+const SignatureHeader = meta.SignatureHeader
 
 // Webhook serves the Messenger webhook of several pages at one URL, as
 // one Meta app may hold several pages (and one Baton several apps).
@@ -52,7 +48,6 @@ func Webhook(accounts []*Account, sink baton.ChannelSink, logger *slog.Logger) h
 		logger: logger.With("channel", "messenger"),
 		now:    time.Now,
 	}
-	seen := map[string]bool{}
 	for _, a := range accounts {
 		if other, ok := h.pages[a.pageID]; ok {
 			h.logger.Error("messenger: two accounts for one page; the first gets its events",
@@ -60,85 +55,33 @@ func Webhook(accounts []*Account, sink baton.ChannelSink, logger *slog.Logger) h
 			continue
 		}
 		h.pages[a.pageID] = a
-		h.tokens = append(h.tokens, []byte(a.verifyToken))
-		if !seen[a.appSecret] {
-			seen[a.appSecret] = true
-			h.secrets = append(h.secrets, []byte(a.appSecret))
-		}
+		h.keys.Add(a.verifyToken, a.appSecret)
 	}
 	return h
 }
 
 type webhook struct {
-	pages   map[string]*Account
-	secrets [][]byte
-	tokens  [][]byte
-	sink    baton.ChannelSink
-	logger  *slog.Logger
-	now     func() time.Time
+	pages  map[string]*Account
+	keys   meta.Keys
+	sink   baton.ChannelSink
+	logger *slog.Logger
+	now    func() time.Time
 }
 
 func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
-		h.handshake(w, r)
-	case http.MethodPost:
-		h.receive(w, r)
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	}
+	meta.Serve(w, r, h.handshake, h.receive)
 }
 
 func (h *webhook) handshake(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	challenge := q.Get("hub.challenge")
-	if q.Get("hub.mode") != "subscribe" || challenge == "" || !h.knownToken(q.Get("hub.verify_token")) {
+	challenge, ok := h.keys.Handshake(q)
+	if !ok || challenge == "" {
 		h.logger.Warn("messenger: webhook handshake refused", "mode", q.Get("hub.mode"))
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
 	h.logger.Info("messenger: webhook handshake answered")
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	io.WriteString(w, challenge)
-}
-
-// knownToken compares token with every account's in constant time, so the
-// answer's timing tells nothing of which one, or how much of it, matched.
-func (h *webhook) knownToken(token string) bool {
-	if token == "" {
-		return false
-	}
-	ok := 0
-	for _, t := range h.tokens {
-		ok |= subtle.ConstantTimeCompare([]byte(token), t)
-	}
-	return ok == 1
-}
-
-// signedBy returns the app secrets that signed body.
-func (h *webhook) signedBy(header string, body []byte) map[string]bool {
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return nil
-	}
-	sig, err := hex.DecodeString(hexSig)
-	if err != nil || len(sig) != sha256.Size {
-		return nil
-	}
-	var signed map[string]bool
-	for _, secret := range h.secrets {
-		m := hmac.New(sha256.New, secret)
-		m.Write(body)
-		if hmac.Equal(sig, m.Sum(nil)) {
-			if signed == nil {
-				signed = map[string]bool{}
-			}
-			signed[string(secret)] = true
-		}
-	}
-	return signed
+	meta.Answer(w, challenge)
 }
 
 func (h *webhook) receive(w http.ResponseWriter, r *http.Request) {
@@ -153,7 +96,7 @@ func (h *webhook) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "could not read the request body", http.StatusBadRequest)
 		return
 	}
-	signed := h.signedBy(r.Header.Get(SignatureHeader), body)
+	signed := h.keys.Signers(r.Header.Get(SignatureHeader), body)
 	if len(signed) == 0 {
 		h.logger.Warn("messenger: webhook signature missing or wrong", "has_signature", r.Header.Get(SignatureHeader) != "")
 		http.Error(w, "invalid signature", http.StatusUnauthorized)

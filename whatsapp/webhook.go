@@ -1,25 +1,21 @@
 package whatsapp
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/batonhq/baton"
+	"github.com/batonhq/baton/internal/meta"
 )
 
 // SignatureHeader carries Meta's signature of a webhook delivery:
 // "sha256=" and the hex HMAC-SHA256 of the raw body, keyed with the app
 // secret.
-const SignatureHeader = "X-Hub-Signature-256"
+const SignatureHeader = meta.SignatureHeader
 
 // Webhook serves Meta's webhook for the given accounts at one URL: Meta
 // has one webhook URL per app, and an app may hold several numbers.
@@ -42,67 +38,39 @@ func Webhook(accounts []*Account, sink baton.ChannelSink, logger *slog.Logger) h
 		log:     logger.With("channel", baton.ChannelWhatsApp),
 		now:     time.Now,
 	}
-	seen := map[string]bool{}
 	for _, a := range accounts {
 		if other, ok := h.byPhone[a.phoneNumberID]; ok {
 			panic(fmt.Sprintf("whatsapp: accounts %q and %q have the same phone number ID %s", other.name, a.name, a.phoneNumberID))
 		}
 		h.byPhone[a.phoneNumberID] = a
-		if !seen[a.appSecret] {
-			seen[a.appSecret] = true
-			h.secrets = append(h.secrets, a.appSecret)
-		}
-		h.verifyTokens = append(h.verifyTokens, sha256.Sum256([]byte(a.verifyToken)))
+		h.keys.Add(a.verifyToken, a.appSecret)
 	}
 	return h
 }
 
 type webhook struct {
-	byPhone      map[string]*Account
-	secrets      []string            // the distinct app secrets
-	verifyTokens [][sha256.Size]byte // hashes, compared in constant time whatever their length
-	sink         baton.ChannelSink
-	log          *slog.Logger
-	now          func() time.Time
+	byPhone map[string]*Account
+	keys    meta.Keys // the accounts' verify tokens and app secrets
+	sink    baton.ChannelSink
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 func (h *webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
-		h.handshake(w, r)
-	case http.MethodPost:
-		h.deliver(w, r)
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	}
+	meta.Serve(w, r, h.handshake, h.deliver)
 }
 
 // handshake answers the verification request Meta sends when the webhook
 // is configured: the challenge back, if the verify token is one of ours.
 func (h *webhook) handshake(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("hub.mode") != "subscribe" || !h.knownVerifyToken(q.Get("hub.verify_token")) {
+	challenge, ok := h.keys.Handshake(q)
+	if !ok {
 		h.log.Warn("whatsapp: refused a webhook handshake", "mode", q.Get("hub.mode"))
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, q.Get("hub.challenge"))
-}
-
-func (h *webhook) knownVerifyToken(token string) bool {
-	if token == "" {
-		return false
-	}
-	sum := sha256.Sum256([]byte(token))
-	found := 0
-	for _, t := range h.verifyTokens {
-		found |= subtle.ConstantTimeCompare(sum[:], t[:])
-	}
-	return found == 1
+	meta.Answer(w, challenge)
 }
 
 // deliver takes one delivery of events.
@@ -118,7 +86,7 @@ func (h *webhook) deliver(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read the request body", http.StatusBadRequest)
 		return
 	}
-	signedBy := h.signers(r.Header.Get(SignatureHeader), body)
+	signedBy := h.keys.Signers(r.Header.Get(SignatureHeader), body)
 	if len(signedBy) == 0 {
 		h.log.Warn("whatsapp: refused a webhook delivery with a missing or wrong signature")
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
@@ -178,33 +146,4 @@ func (h *webhook) deliver(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-}
-
-// signers returns the app secrets whose signature header matches body.
-func (h *webhook) signers(header string, body []byte) map[string]bool {
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return nil
-	}
-	sig, err := hex.DecodeString(hexSig)
-	if err != nil || len(sig) != sha256.Size {
-		return nil
-	}
-	var signed map[string]bool
-	for _, secret := range h.secrets {
-		if hmac.Equal(sig, sign(secret, body)) {
-			if signed == nil {
-				signed = map[string]bool{}
-			}
-			signed[secret] = true
-		}
-	}
-	return signed
-}
-
-// sign is the HMAC-SHA256 of body keyed with an app secret.
-func sign(secret string, body []byte) []byte {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return m.Sum(nil)
 }
