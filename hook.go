@@ -180,8 +180,16 @@ func (s *Subscription) Secrets(now time.Time) []string {
 	return []string{s.Secret}
 }
 
+// WebhookTargetPrefix starts a subscription's name among an event's
+// targets: "webhook:<subscription id>".
+const WebhookTargetPrefix = "webhook:"
+
+// WebhookTarget names the subscription with this id among an event's
+// targets.
+func WebhookTarget(subscriptionID string) string { return WebhookTargetPrefix + subscriptionID }
+
 // Target is the subscription's name among an event's targets.
-func (s *Subscription) Target() string { return "webhook:" + s.ID }
+func (s *Subscription) Target() string { return WebhookTarget(s.ID) }
 
 // MinSecretLength is the shortest secret a subscription may sign with.
 const MinSecretLength = 16

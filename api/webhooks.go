@@ -176,7 +176,7 @@ func (s *Server) listEventDeliveries(w http.ResponseWriter, r *http.Request) err
 	f := baton.HookDeliveryFilter{Target: q.Get("target"), Status: baton.HookStatus(q.Get("status")),
 		ConversationID: q.Get("conversation_id"), EventType: q.Get("type")}
 	if sub := q.Get("subscription"); sub != "" {
-		f.Target = (&baton.Subscription{ID: sub}).Target()
+		f.Target = baton.WebhookTarget(sub)
 	}
 	switch f.Status {
 	case "", baton.HookPending, baton.HookDelivered, baton.HookFailed:

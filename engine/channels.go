@@ -344,12 +344,19 @@ func (e *Engine) attempt(ctx context.Context, out *baton.Outgoing) (string, erro
 // record stores a delivery's outcome, trying a few times: the message may
 // have reached the customer, and an unrecorded send is sent again.
 func (e *Engine) record(ctx context.Context, d *baton.Delivery) error {
+	return retryWrite(func() error { return e.Store.UpdateDelivery(ctx, d) })
+}
+
+// retryWrite runs a store write a few times over about a second and a
+// half, for outcomes that must not be lost to a moment's load: a message
+// or event that went out and is not recorded goes out again.
+func retryWrite(write func() error) error {
 	var err error
 	for i, wait := range []time.Duration{0, 50 * time.Millisecond, 250 * time.Millisecond, time.Second} {
 		if i > 0 {
 			time.Sleep(wait)
 		}
-		if err = e.Store.UpdateDelivery(ctx, d); err == nil || baton.ErrorCode(err) == baton.ENOTFOUND {
+		if err = write(); err == nil || baton.ErrorCode(err) == baton.ENOTFOUND {
 			return err
 		}
 	}

@@ -36,7 +36,6 @@ const DefaultHookAttempts = 25
 const (
 	helpdeskTarget = "helpdesk"
 	notifierPrefix = "notifier:"
-	webhookPrefix  = "webhook:"
 )
 
 // SetSubscriptions replaces the webhook subscriptions events are queued for.
@@ -338,7 +337,7 @@ func (e *Engine) deliverHook(ctx context.Context, job *baton.HookJob) bool {
 	kind := targetKind(d.Target)
 	code, err := e.dispatchHook(ctx, job)
 	if kind == "webhook" && code == http.StatusGone {
-		e.pauseSubscription(ctx, strings.TrimPrefix(d.Target, webhookPrefix), log)
+		e.pauseSubscription(ctx, strings.TrimPrefix(d.Target, baton.WebhookTargetPrefix), log)
 	}
 	max := e.HookMaxAttempts
 	if max <= 0 {
@@ -366,16 +365,7 @@ func (e *Engine) deliverHook(ctx context.Context, job *baton.HookJob) bool {
 		e.metrics().OutboxAttempt(kind, "failed")
 		log.Error("integration delivery failed", "attempts", d.Attempts, "status", code, "err", err)
 	}
-	var rerr error
-	for i, wait := range []time.Duration{0, 50 * time.Millisecond, 250 * time.Millisecond, time.Second} {
-		if i > 0 {
-			time.Sleep(wait)
-		}
-		if rerr = e.Store.UpdateHookDelivery(ctx, d); rerr == nil || baton.ErrorCode(rerr) == baton.ENOTFOUND {
-			break
-		}
-	}
-	if rerr != nil {
+	if rerr := retryWrite(func() error { return e.Store.UpdateHookDelivery(ctx, d) }); rerr != nil {
 		log.Error("record an integration delivery", "status", d.Status, "err", rerr)
 		return false
 	}
@@ -384,7 +374,7 @@ func (e *Engine) deliverHook(ctx context.Context, job *baton.HookJob) bool {
 
 func targetKind(target string) string {
 	switch {
-	case strings.HasPrefix(target, webhookPrefix):
+	case strings.HasPrefix(target, baton.WebhookTargetPrefix):
 		return "webhook"
 	case strings.HasPrefix(target, notifierPrefix):
 		return "notifier"
@@ -398,11 +388,11 @@ func (e *Engine) dispatchHook(ctx context.Context, job *baton.HookJob) (int, err
 	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	switch {
-	case strings.HasPrefix(d.Target, webhookPrefix):
+	case strings.HasPrefix(d.Target, baton.WebhookTargetPrefix):
 		if e.Webhooks == nil {
 			return 0, &baton.SendError{Reason: "webhooks are not configured"}
 		}
-		s, err := e.Store.Subscription(ctx, strings.TrimPrefix(d.Target, webhookPrefix))
+		s, err := e.Store.Subscription(ctx, strings.TrimPrefix(d.Target, baton.WebhookTargetPrefix))
 		if baton.ErrorCode(err) == baton.ENOTFOUND {
 			return 0, &baton.SendError{Reason: "the subscription was deleted"}
 		} else if err != nil {

@@ -260,7 +260,7 @@ func (db *DB) DeleteSubscription(ctx context.Context, id string, now time.Time) 
 			return baton.Errorf(baton.ENOTFOUND, "subscription not found")
 		}
 		_, err = w.execSQL(`UPDATE hook_deliveries SET status = 'failed', error = 'the subscription was deleted', updated_at = ?
-			WHERE target = ? AND status = 'pending'`, micros(now), (&baton.Subscription{ID: id}).Target())
+			WHERE target = ? AND status = 'pending'`, micros(now), baton.WebhookTarget(id))
 		return err
 	})
 }
